@@ -1,0 +1,39 @@
+"""Execute every notebook (or those named) and print its wall time.
+
+    .venv/bin/python benchmarks/notebook_times.py [notebooks/04_rnn.ipynb ...]
+
+Notebooks run one after another in fresh kernels, exactly as nbval runs them,
+without writing anything back. The machine is noisy: compare figures from one
+run, and rerun with --repeat N to get medians.
+"""
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))  # a dev script, not a notebook
+
+from nbexec import execute  # noqa: E402
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="default: every notebook in notebooks/")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per notebook (median reported)")
+    args = parser.parse_args(argv)
+    paths = [Path(p) for p in args.notebooks] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    total = 0.0
+    print(f"{'notebook':<32} {'median s':>9}  runs")
+    for path in paths:
+        times = [execute(path, write=False)[0] for _ in range(args.repeat)]
+        median = statistics.median(times)
+        total += median
+        print(f"{path.name:<32} {median:9.1f}  {', '.join(f'{t:.1f}' for t in times)}", flush=True)
+    print(f"{'total':<32} {total:9.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
