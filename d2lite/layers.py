@@ -1,0 +1,410 @@
+"""Recurrent cells of the lectures, written as Keras 3 layers with `keras.ops` only.
+
+`SimpleRNNCell`, `GRUCell` and `LSTMCell` compute one time step each, exactly as the
+slides write it, and plug into `keras.layers.RNN` (which runs the loop, masking and
+`stateful=True`), `keras.layers.Bidirectional` and stacks of layers. They run on the
+TensorFlow, JAX and PyTorch backends.
+
+Weights are laid out as in Keras's built-in cells: every gate's input weights are fused
+in one `kernel` (gate order: GRU z, r, h; LSTM i, f, c, o), every gate's hidden-state
+weights in one `recurrent_kernel`, and the biases in one `bias`. So weights copy
+straight into `keras.layers.SimpleRNN`, `keras.layers.GRU(reset_after=False)` and
+`keras.layers.LSTM`, and the results can be compared::
+
+    rnn = keras.layers.RNN(d2lite.layers.GRUCell(32))
+    builtin = keras.layers.GRU(32, reset_after=False)
+    rnn(x), builtin(x)                       # build both
+    builtin.set_weights(rnn.get_weights())   # now builtin(x) == rnn(x)
+
+Dropout is not a cell argument here: the lessons put `keras.layers.Dropout` between
+layers.
+"""
+
+import numbers
+
+import keras
+from keras import ops
+
+__all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell"]
+
+
+def _get(module, argument, identifier, expected):
+    """`module.get(identifier)`, with an error that names the argument."""
+    try:
+        return module.get(identifier)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"Received an invalid value for argument `{argument}`, expected {expected}, "
+            f"got {identifier!r}. ({error})"
+        ) from None
+
+
+# Per-weight arguments (`kernel_initializer`, `bias_constraint`, ...): the Keras module
+# that resolves and serialises each kind, and what the error says was expected.
+_WEIGHT_ARGUMENTS = {
+    "initializer": (keras.initializers, "an initializer name or instance"),
+    "regularizer": (keras.regularizers, "a regularizer name or instance, or None"),
+    "constraint": (keras.constraints, "a constraint name or instance, or None"),
+}
+_WEIGHT_ARGUMENT_NAMES = tuple(
+    f"{weight}_{kind}" for kind in _WEIGHT_ARGUMENTS for weight in ("kernel", "recurrent", "bias")
+)
+
+
+def _kind(argument):
+    """(module, expected) for an argument such as `recurrent_initializer`."""
+    return _WEIGHT_ARGUMENTS[argument.rsplit("_", 1)[1]]
+
+
+class _FusedGateCell(keras.layers.Layer):
+    """Arguments, weights and config shared by the three cells.
+
+    A subclass sets `_gates`, the number of `units`-wide blocks that its fused
+    `kernel`, `recurrent_kernel` and `bias` hold, and writes `call`.
+    """
+
+    _gates = 1
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        # bool is an int in Python, but `units=True` is surely a mistake.
+        if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
+            raise ValueError(
+                "Received an invalid value for argument `units`, "
+                f"expected a positive integer, got {units!r}."
+            )
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = _get(
+            keras.activations, "activation", activation, "an activation name or callable"
+        )
+        self.use_bias = bool(use_bias)
+        given = locals()  # the nine per-weight arguments, looked up by name
+        for argument in _WEIGHT_ARGUMENT_NAMES:
+            module, expected = _kind(argument)
+            setattr(self, argument, _get(module, argument, given[argument], expected))
+        # What keras.layers.RNN reads to create states and outputs.
+        self.state_size = self.units
+        self.output_size = self.units
+
+    def build(self, input_shape):
+        name = type(self).__name__
+        # keras.layers.RNN builds the cell with the shape of one time step.
+        if len(input_shape) != 2:
+            raise ValueError(
+                f"`{name}` expects the inputs of one time step with shape "
+                f"(batch, features), got shape {tuple(input_shape)}. Inside "
+                "`keras.layers.RNN`, pass sequences of shape (batch, timesteps, features)."
+            )
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(
+                f"The last dimension of the inputs to `{name}` should be defined. "
+                f"Found None. Full input shape received: {tuple(input_shape)}."
+            )
+        width = self._gates * self.units
+        self.kernel = self.add_weight(
+            shape=(input_dim, width),
+            name="kernel",
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, width),
+            name="recurrent_kernel",
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=(width,),
+                name="bias",
+                initializer=self._initialize_bias,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+        else:
+            self.bias = None
+
+    def _initialize_bias(self, shape, dtype=None):
+        return self.bias_initializer(shape, dtype=dtype)
+
+    def _project_inputs(self, inputs):
+        """x_t W_x + b for all gates at once: one matmul per step."""
+        z = ops.matmul(inputs, self.kernel)
+        if self.use_bias:
+            z = ops.add(z, self.bias)
+        return z
+
+    def get_initial_state(self, batch_size=None):
+        sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
+        return [ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in sizes]
+
+    def get_config(self):
+        config = {
+            "units": self.units,
+            "activation": keras.activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            **{
+                argument: _kind(argument)[0].serialize(getattr(self, argument))
+                for argument in _WEIGHT_ARGUMENT_NAMES
+            },
+        }
+        return {**super().get_config(), **config}
+
+
+def _previous(states):
+    # keras.layers.RNN passes a list of states; a direct call may pass one tensor.
+    return states[0] if isinstance(states, (list, tuple)) else states
+
+
+@keras.saving.register_keras_serializable(package="d2lite")
+class SimpleRNNCell(_FusedGateCell):
+    """One step of a vanilla RNN: h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h).
+
+    Same weights and results as `keras.layers.SimpleRNNCell` without dropout:
+    `kernel` is W_xh, `recurrent_kernel` is W_hh, `bias` is b_h.
+
+    Args:
+        units: Positive integer, dimensionality of the hidden state h_t.
+        activation: Activation function (name or callable). Default: `"tanh"`.
+            `None` means no activation.
+        use_bias: Boolean, whether to add b_h. Default: `True`.
+        kernel_initializer: Initializer for W_xh (input to hidden). Default:
+            `"glorot_uniform"`.
+        recurrent_initializer: Initializer for W_hh (hidden to hidden). Default:
+            `"orthogonal"`.
+        bias_initializer: Initializer for b_h. Default: `"zeros"`.
+        kernel_regularizer: Regularizer for W_xh. Default: `None`.
+        recurrent_regularizer: Regularizer for W_hh. Default: `None`.
+        bias_regularizer: Regularizer for b_h. Default: `None`.
+        kernel_constraint: Constraint on W_xh. Default: `None`.
+        recurrent_constraint: Constraint on W_hh. Default: `None`.
+        bias_constraint: Constraint on b_h. Default: `None`.
+        **kwargs: Base layer arguments, such as `name` and `dtype`.
+
+    Call arguments:
+        inputs: x_t, a tensor of shape `(batch, features)`.
+        states: A list holding h_{t-1}, of shape `(batch, units)`.
+        training: Unused; accepted because `keras.layers.RNN` passes it.
+
+    Returns:
+        A tuple `(h_t, [h_t])`: the output and the new states.
+
+    Example:
+
+    >>> x = np.random.random((32, 10, 8)).astype("float32")
+    >>> rnn = keras.layers.RNN(SimpleRNNCell(4), return_sequences=True)
+    >>> rnn(x).shape
+    (32, 10, 4)
+    """
+
+    _gates = 1
+
+    def call(self, inputs, states, training=False):
+        h_prev = _previous(states)
+        h = ops.add(self._project_inputs(inputs), ops.matmul(h_prev, self.recurrent_kernel))
+        h = self.activation(h)
+        return h, [h]
+
+
+@keras.saving.register_keras_serializable(package="d2lite")
+class GRUCell(_FusedGateCell):
+    """One step of a gated recurrent unit, in the slides' (and Cho et al.'s) form.
+
+        Z_t = σ(X_t W_xz + H_{t-1} W_hz + b_z)                 update gate
+        R_t = σ(X_t W_xr + H_{t-1} W_hr + b_r)                 reset gate
+        H~_t = tanh(X_t W_xh + (R_t ⊙ H_{t-1}) W_hh + b_h)     candidate state
+        H_t = Z_t ⊙ H_{t-1} + (1 − Z_t) ⊙ H~_t
+
+    The reset gate acts before the product with W_hh, which is
+    `keras.layers.GRU(reset_after=False)`; weights are fused in Keras's order z, r, h:
+    `kernel` is [W_xz | W_xr | W_xh], `recurrent_kernel` is [W_hz | W_hr | W_hh] and
+    `bias` is [b_z | b_r | b_h].
+
+    Args:
+        units: Positive integer, dimensionality of the hidden state H_t.
+        activation: Activation for the candidate state (name or callable).
+            Default: `"tanh"`.
+        recurrent_activation: Activation for the gates. Default: `"sigmoid"`.
+        use_bias: Boolean, whether to add the biases. Default: `True`.
+        kernel_initializer: Initializer for `kernel`. Default: `"glorot_uniform"`.
+        recurrent_initializer: Initializer for `recurrent_kernel`. Default:
+            `"orthogonal"`.
+        bias_initializer: Initializer for `bias`. Default: `"zeros"`.
+        kernel_regularizer: Regularizer for `kernel`. Default: `None`.
+        recurrent_regularizer: Regularizer for `recurrent_kernel`. Default: `None`.
+        bias_regularizer: Regularizer for `bias`. Default: `None`.
+        kernel_constraint: Constraint on `kernel`. Default: `None`.
+        recurrent_constraint: Constraint on `recurrent_kernel`. Default: `None`.
+        bias_constraint: Constraint on `bias`. Default: `None`.
+        **kwargs: Base layer arguments, such as `name` and `dtype`.
+
+    Call arguments:
+        inputs: X_t, a tensor of shape `(batch, features)`.
+        states: A list holding H_{t-1}, of shape `(batch, units)`.
+        training: Unused; accepted because `keras.layers.RNN` passes it.
+
+    Returns:
+        A tuple `(H_t, [H_t])`: the output and the new states.
+
+    Example:
+
+    >>> x = np.random.random((32, 10, 8)).astype("float32")
+    >>> gru = keras.layers.RNN(GRUCell(4), return_state=True)
+    >>> output, state = gru(x)
+    >>> output.shape, state.shape
+    ((32, 4), (32, 4))
+    """
+
+    _gates = 3
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", **kwargs):
+        super().__init__(units, activation=activation, **kwargs)
+        self.recurrent_activation = _get(
+            keras.activations,
+            "recurrent_activation",
+            recurrent_activation,
+            "an activation name or callable",
+        )
+
+    def call(self, inputs, states, training=False):
+        h_prev = _previous(states)
+        units = self.units
+        x_z, x_r, x_h = ops.split(self._project_inputs(inputs), 3, axis=-1)
+        # Z and R both read H_{t-1}: one matmul for the two gates.
+        h_zr = ops.matmul(h_prev, self.recurrent_kernel[:, : 2 * units])
+        z = self.recurrent_activation(x_z + h_zr[:, :units])
+        r = self.recurrent_activation(x_r + h_zr[:, units:])
+        h_tilde = self.activation(
+            x_h + ops.matmul(r * h_prev, self.recurrent_kernel[:, 2 * units :])
+        )
+        h = z * h_prev + (1 - z) * h_tilde
+        return h, [h]
+
+    def get_config(self):
+        config = {
+            "recurrent_activation": keras.activations.serialize(self.recurrent_activation)
+        }
+        return {**super().get_config(), **config}
+
+
+@keras.saving.register_keras_serializable(package="d2lite")
+class LSTMCell(_FusedGateCell):
+    """One step of a long short-term memory cell, as on the slides.
+
+        I_t = σ(X_t W_xi + H_{t-1} W_hi + b_i)        input gate
+        F_t = σ(X_t W_xf + H_{t-1} W_hf + b_f)        forget gate
+        C~_t = tanh(X_t W_xc + H_{t-1} W_hc + b_c)    candidate memory
+        O_t = σ(X_t W_xo + H_{t-1} W_ho + b_o)        output gate
+        C_t = F_t ⊙ C_{t-1} + I_t ⊙ C~_t
+        H_t = O_t ⊙ tanh(C_t)
+
+    Weights are fused in Keras's order i, f, c, o (`kernel` is
+    [W_xi | W_xf | W_xc | W_xo], and so on), so they copy into `keras.layers.LSTM`.
+
+    Args:
+        units: Positive integer, dimensionality of H_t and C_t.
+        activation: Activation for C~_t and for C_t in the output (name or
+            callable). Default: `"tanh"`.
+        recurrent_activation: Activation for the gates. Default: `"sigmoid"`.
+        use_bias: Boolean, whether to add the biases. Default: `True`.
+        kernel_initializer: Initializer for `kernel`. Default: `"glorot_uniform"`.
+        recurrent_initializer: Initializer for `recurrent_kernel`. Default:
+            `"orthogonal"`.
+        bias_initializer: Initializer for `bias`. Default: `"zeros"`.
+        unit_forget_bias: Boolean. If `True`, b_f starts at 1 (the other biases
+            from `bias_initializer`), so the cell remembers by default, as
+            Jozefowicz et al. (2015) recommend. Default: `True`.
+        kernel_regularizer: Regularizer for `kernel`. Default: `None`.
+        recurrent_regularizer: Regularizer for `recurrent_kernel`. Default: `None`.
+        bias_regularizer: Regularizer for `bias`. Default: `None`.
+        kernel_constraint: Constraint on `kernel`. Default: `None`.
+        recurrent_constraint: Constraint on `recurrent_kernel`. Default: `None`.
+        bias_constraint: Constraint on `bias`. Default: `None`.
+        **kwargs: Base layer arguments, such as `name` and `dtype`.
+
+    Call arguments:
+        inputs: X_t, a tensor of shape `(batch, features)`.
+        states: A list `[H_{t-1}, C_{t-1}]`, each of shape `(batch, units)`.
+        training: Unused; accepted because `keras.layers.RNN` passes it.
+
+    Returns:
+        A tuple `(H_t, [H_t, C_t])`: the output and the new states.
+
+    Example:
+
+    >>> x = np.random.random((32, 10, 8)).astype("float32")
+    >>> lstm = keras.layers.RNN(LSTMCell(4), return_state=True)
+    >>> output, h, c = lstm(x)
+    >>> output.shape, h.shape, c.shape
+    ((32, 4), (32, 4), (32, 4))
+    """
+
+    _gates = 4
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        unit_forget_bias=True,
+        **kwargs,
+    ):
+        super().__init__(units, activation=activation, **kwargs)
+        self.recurrent_activation = _get(
+            keras.activations,
+            "recurrent_activation",
+            recurrent_activation,
+            "an activation name or callable",
+        )
+        self.unit_forget_bias = bool(unit_forget_bias)
+        self.state_size = [self.units, self.units]
+
+    def _initialize_bias(self, shape, dtype=None):
+        if not self.unit_forget_bias:
+            return self.bias_initializer(shape, dtype=dtype)
+        units = self.units
+        return ops.concatenate(
+            [
+                self.bias_initializer((units,), dtype=dtype),
+                ops.ones((units,), dtype=dtype),
+                self.bias_initializer((2 * units,), dtype=dtype),
+            ]
+        )
+
+    def call(self, inputs, states, training=False):
+        h_prev, c_prev = states
+        # All four gates from one input and one hidden-state matmul.
+        z = ops.add(self._project_inputs(inputs), ops.matmul(h_prev, self.recurrent_kernel))
+        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
+        i = self.recurrent_activation(z_i)
+        f = self.recurrent_activation(z_f)
+        c_tilde = self.activation(z_c)
+        o = self.recurrent_activation(z_o)
+        c = f * c_prev + i * c_tilde
+        h = o * self.activation(c)
+        return h, [h, c]
+
+    def get_config(self):
+        config = {
+            "recurrent_activation": keras.activations.serialize(self.recurrent_activation),
+            "unit_forget_bias": self.unit_forget_bias,
+        }
+        return {**super().get_config(), **config}
