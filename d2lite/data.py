@@ -66,7 +66,7 @@ def time_machine(url=None):
 
     The file is downloaded once with `keras.utils.get_file` into
     `data_dir()` and hash-checked on every call; a cached file with the wrong
-    hash is discarded and fetched again, never used.
+    hash is never used: it is replaced by a verified download, atomically.
 
     Args:
         url: where to download from (default `TIME_MACHINE_URL`, d2l's copy).
@@ -83,8 +83,6 @@ def time_machine(url=None):
         >>> text[:35]
         'The Time Machine, by H. G. Wells [1'
     """
-    import keras
-
     url = TIME_MACHINE_URL if url is None else url
     folder = data_dir()
     target = folder / TIME_MACHINE_FILENAME
@@ -93,22 +91,38 @@ def time_machine(url=None):
         f"{TIME_MACHINE_SHA1}) to {target}, or point the D2LITE_DATA "
         f"environment variable at a folder that holds it."
     )
+    if not (target.is_file() and _file_hash(target, "sha1") == TIME_MACHINE_SHA1):
+        _download_verified(url, target, TIME_MACHINE_SHA256, TIME_MACHINE_SHA1, hint)
+    return target.read_text(encoding="utf-8")
+
+
+def _download_verified(url, target, sha256, sha1, hint):
+    """Download `url` to `target` atomically, keeping it only if both hashes match.
+
+    `keras.utils.get_file` does the download and the sha256 check into a
+    private temporary folder next to `target` (get_file writes in place and
+    keeps a bad file, and silently falls back to ~/.keras when a folder is
+    not writable); only a verified file is moved into place with
+    `os.replace`, so the cache never holds a partial or wrong file.
+    """
+    import tempfile
+
+    import keras
+
+    target = Path(target)
     try:
-        path = keras.utils.get_file(
-            fname=TIME_MACHINE_FILENAME,
-            origin=url,
-            file_hash=TIME_MACHINE_SHA256,
-            hash_algorithm="sha256",
-            cache_dir=str(folder),
-            cache_subdir="",
-        )
-    except Exception as err:  # get_file raises a bare Exception on URL errors
-        raise DataUnavailableError(
-            f"Could not download The Time Machine from {url}: {err}. {hint}"
-        ) from err
-    sha1 = _file_hash(path, "sha1")
-    if sha1 != TIME_MACHINE_SHA1:  # pragma: no cover - sha256 matched already
-        Path(path).unlink(missing_ok=True)
-        raise DataUnavailableError(f"{path} has sha1 {sha1}, expected {TIME_MACHINE_SHA1}. {hint}")
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+        tmp = tempfile.TemporaryDirectory(dir=target.parent, prefix=".download-")
+    except OSError as err:
+        raise DataUnavailableError(f"Cannot write to the cache folder {target.parent}: {err}. {hint}") from err
+    with tmp as tmpdir:
+        try:
+            path = keras.utils.get_file(
+                fname=target.name, origin=url, file_hash=sha256, hash_algorithm="sha256",
+                cache_dir=tmpdir, cache_subdir="",
+            )
+        except Exception as err:  # get_file raises a bare Exception on URL errors
+            raise DataUnavailableError(f"Could not download {target.name} from {url}: {err}. {hint}") from err
+        got = _file_hash(path, "sha1")
+        if got != sha1:  # pragma: no cover - the sha256 matched already
+            raise DataUnavailableError(f"{url} served a file with sha1 {got}, expected {sha1}. {hint}")
+        os.replace(path, target)

@@ -227,10 +227,6 @@ def test_server_serving_wrong_bytes_raises_and_is_not_used_later(cache, good_byt
     assert hits == ["/timemachine.txt"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "keras.utils.get_file raises on a hash mismatch after download but keeps the bad file; "
-    "fix in time_machine's except clause: unlink `target` when it exists and its sha256 "
-    "is not TIME_MACHINE_SHA256 (reported to the owner of d2lite/data.py)"))
 def test_server_serving_wrong_bytes_leaves_no_file_behind(cache, good_bytes):
     target = cache / data.TIME_MACHINE_FILENAME
     with serve(b"<html>captive portal</html>") as (url, _):
@@ -241,11 +237,6 @@ def test_server_serving_wrong_bytes_leaves_no_file_behind(cache, good_bytes):
     assert not target.exists() or hashlib.sha1(target.read_bytes()).hexdigest() == data.TIME_MACHINE_SHA1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "keras.utils.get_file silently switches to /tmp/.keras when cache_dir is not writable, "
-    "so a valid file in a read-only D2LITE_DATA folder is ignored; fix: in time_machine, "
-    "return the text of `target` straight away when its sha256 is TIME_MACHINE_SHA256, "
-    "before calling get_file (reported to the owner of d2lite/data.py)"))
 def test_valid_file_in_read_only_cache_is_used(cache, good_bytes, closed_url, monkeypatch):
     """A shared, read-only D2LITE_DATA folder that holds the right file works offline."""
     cache.mkdir()
