@@ -2,16 +2,27 @@
 
 * `windows` turns a series into autoregressive (features, label) pairs, as in
   the first lesson: predict :math:`x_t` from :math:`x_{t-\\tau}, \\dots, x_{t-1}`.
+* `seq_data_iter_random`, `seq_data_iter_sequential`: d2l's two ways to cut a
+  token corpus into `(X, Y)` minibatches of shape `(batch_size, num_steps)`,
+  `Y` being `X` shifted by one token.
+* `train_val_split`: hold out the end of a corpus.
+* `lm_dataset`: a `tf.data.Dataset` of those minibatches for `model.fit`.
 
-Everything here is plain NumPy, vectorized (no Python loop per sample), and has
-no side effects at import.
+Batches are cut with vectorized NumPy indexing (no Python loop per sample);
+TensorFlow is imported only by `lm_dataset`, and nothing happens at import.
 """
 
 import numbers
 
 import numpy as np
 
-__all__ = ["windows"]
+__all__ = [
+    "lm_dataset",
+    "seq_data_iter_random",
+    "seq_data_iter_sequential",
+    "train_val_split",
+    "windows",
+]
 
 
 def _check_positive_int(value, name):
@@ -75,3 +86,243 @@ def windows(series, tau):
     features = np.moveaxis(features, -1, 1)
     labels = series[tau:]
     return features, labels
+
+
+# ------------------------------------------------------------ token minibatches
+
+
+def _check_corpus(corpus, batch_size, num_steps):
+    """Validate the sampler arguments; return the corpus as a 1-D integer array."""
+    batch_size = _check_positive_int(batch_size, "batch_size")
+    num_steps = _check_positive_int(num_steps, "num_steps")
+    corpus = np.asarray(corpus)
+    if corpus.ndim != 1 or not np.issubdtype(corpus.dtype, np.integer):
+        raise ValueError(
+            "Received an invalid value for argument `corpus`, expected a 1-D array of integer "
+            f"token indices, got an array of dtype {corpus.dtype} and shape {corpus.shape}."
+        )
+    # A random offset of up to num_steps - 1 tokens must still leave one full batch
+    # of inputs plus the one-token shift of the targets.
+    needed = batch_size * num_steps + num_steps
+    if len(corpus) < needed:
+        raise ValueError(
+            f"Received an invalid value for argument `num_steps`, expected at most "
+            f"{max(len(corpus) // (batch_size + 1), 0)} for a corpus of {len(corpus)} tokens and "
+            f"batch_size={batch_size} (one batch needs batch_size * num_steps + num_steps = "
+            f"{needed} tokens), got {num_steps}."
+        )
+    return corpus, batch_size, num_steps
+
+
+def _rng(seed):
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def _num_random_batches(n_tokens, batch_size, num_steps):
+    """Batches per epoch of random sampling, the same for every offset in [0, num_steps)."""
+    return (n_tokens - num_steps) // num_steps // batch_size
+
+
+def _random_batches(corpus, batch_size, num_steps, rng, random_offset=True, shuffle=True):
+    """All (X, Y) batches of one epoch of random sampling, as two 3-D arrays."""
+    offset = int(rng.integers(num_steps)) if random_offset else 0
+    num_batches = _num_random_batches(len(corpus), batch_size, num_steps)
+    num_subseqs = num_batches * batch_size
+    starts = offset + num_steps * np.arange(num_subseqs)
+    if shuffle:
+        starts = rng.permutation(starts)
+    starts = starts.reshape(num_batches, batch_size)
+    idx = starts[..., None] + np.arange(num_steps)  # (num_batches, batch_size, num_steps)
+    return corpus[idx], corpus[idx + 1]
+
+
+def _sequential_batches(corpus, batch_size, num_steps, rng, random_offset=True):
+    """All (X, Y) batches of one epoch of sequential partitioning, as two 3-D arrays."""
+    offset = int(rng.integers(num_steps)) if random_offset else 0
+    # The same number of batches for every offset keeps epochs the same length.
+    num_batches = (len(corpus) - num_steps) // batch_size // num_steps
+    row = num_batches * num_steps
+    Xs = corpus[offset:offset + batch_size * row].reshape(batch_size, num_batches, num_steps)
+    Ys = corpus[offset + 1:offset + 1 + batch_size * row].reshape(batch_size, num_batches, num_steps)
+    return Xs.transpose(1, 0, 2), Ys.transpose(1, 0, 2)
+
+
+def seq_data_iter_random(corpus, batch_size, num_steps, seed=None):
+    """Minibatches of a token corpus by random sampling (d2l).
+
+    The corpus is cut, after a random offset in `[0, num_steps)`, into
+    non-overlapping subsequences of `num_steps` tokens; the subsequences are
+    shuffled and grouped `batch_size` at a time. Two neighbouring rows, or the
+    same row in two consecutive batches, are generally not adjacent in the
+    corpus, so the hidden state must be reset between batches.
+    The targets are the inputs shifted by one token: `Y[i, t] == X[i, t + 1]`
+    for `t < num_steps - 1`.
+
+    Args:
+        corpus: 1-D array of integer token indices.
+        batch_size: subsequences per batch, a positive integer.
+        num_steps: tokens per subsequence, a positive integer.
+        seed: int, `np.random.Generator` or None (default: fresh randomness)
+            for the offset and the shuffle.
+
+    Yields:
+        `(X, Y)`, two integer arrays of shape `(batch_size, num_steps)`; every
+        epoch has `(len(corpus) - num_steps) // num_steps // batch_size` batches.
+
+    Raises:
+        ValueError: for a non-positive `batch_size` or `num_steps`, a corpus
+            that is not 1-D integers, or a corpus shorter than
+            `batch_size * num_steps + num_steps` tokens.
+
+    Example:
+        >>> batches = list(seq_data_iter_random(np.arange(35), batch_size=2, num_steps=5, seed=0))
+        >>> len(batches), batches[0][0].shape
+        (3, (2, 5))
+        >>> X, Y = batches[0]
+        >>> bool((Y[:, :-1] == X[:, 1:]).all())
+        True
+    """
+    corpus, batch_size, num_steps = _check_corpus(corpus, batch_size, num_steps)
+    Xs, Ys = _random_batches(corpus, batch_size, num_steps, _rng(seed))
+    yield from zip(Xs, Ys)
+
+
+def seq_data_iter_sequential(corpus, batch_size, num_steps, seed=None):
+    """Minibatches of a token corpus by sequential partitioning (d2l).
+
+    After a random offset in `[0, num_steps)`, the corpus is split into
+    `batch_size` equal streams (one per row); batch `k` holds tokens
+    `k * num_steps ... (k + 1) * num_steps - 1` of every stream. Row `i` of
+    batch `k + 1` continues row `i` of batch `k`, so a stateful model may
+    carry its hidden state from one batch to the next.
+
+    Args:
+        corpus: 1-D array of integer token indices.
+        batch_size: rows (streams) per batch, a positive integer.
+        num_steps: tokens per row and batch, a positive integer.
+        seed: int, `np.random.Generator` or None (default: fresh randomness)
+            for the offset.
+
+    Yields:
+        `(X, Y)`, two integer arrays of shape `(batch_size, num_steps)` with
+        `Y` the tokens that follow `X`; every epoch has
+        `(len(corpus) - num_steps) // batch_size // num_steps` batches.
+
+    Raises:
+        ValueError: as for `seq_data_iter_random`.
+
+    Example:
+        >>> it = seq_data_iter_sequential(np.arange(35), batch_size=2, num_steps=5, seed=0)
+        >>> (X0, Y0), (X1, Y1) = list(it)[:2]
+        >>> X0.shape, bool((X1[:, 0] == X0[:, -1] + 1).all())
+        ((2, 5), True)
+    """
+    corpus, batch_size, num_steps = _check_corpus(corpus, batch_size, num_steps)
+    Xs, Ys = _sequential_batches(corpus, batch_size, num_steps, _rng(seed))
+    yield from zip(Xs, Ys)
+
+
+def train_val_split(corpus, val_fraction=0.1):
+    """Hold out the last `val_fraction` of a sequence, without shuffling.
+
+    Text and time series are not IID: a random split would put the
+    neighbours of validation tokens into training, so the held-out part is
+    the end of the sequence.
+
+    Args:
+        corpus: a 1-D array-like (token indices, tokens or a series).
+        val_fraction: the fraction held out, in (0, 1) (default 0.1). The
+            validation part gets `round(len(corpus) * val_fraction)` items.
+
+    Returns:
+        `(train, val)`: two NumPy arrays (views of `corpus` when it is an
+        array), `train` the first part and `val` the rest.
+
+    Raises:
+        ValueError: if `val_fraction` is not in (0, 1), or if either part would be empty.
+
+    Example:
+        >>> train, val = train_val_split(np.arange(10), val_fraction=0.2)
+        >>> train.tolist(), val.tolist()
+        ([0, 1, 2, 3, 4, 5, 6, 7], [8, 9])
+    """
+    if isinstance(val_fraction, bool) or not isinstance(val_fraction, numbers.Real) or not (
+        0 < val_fraction < 1
+    ):
+        raise ValueError(
+            "Received an invalid value for argument `val_fraction`, expected a number in (0, 1), "
+            f"got {val_fraction!r}."
+        )
+    corpus = np.asarray(corpus)
+    if corpus.ndim == 0:
+        raise ValueError(
+            "Received an invalid value for argument `corpus`, expected a sequence, "
+            f"got a scalar {corpus!r}."
+        )
+    n_val = int(round(len(corpus) * val_fraction))
+    if not 0 < n_val < len(corpus):
+        raise ValueError(
+            f"Received an invalid value for argument `val_fraction`, expected a fraction that "
+            f"leaves both parts of a corpus of {len(corpus)} items non-empty, got {val_fraction!r}."
+        )
+    return corpus[:-n_val], corpus[-n_val:]
+
+
+def lm_dataset(corpus, batch_size, num_steps, shuffle=True, seed=None, random_offset=None):
+    """A `tf.data.Dataset` of language-model minibatches for `model.fit`.
+
+    Every pass over the dataset (every epoch) draws a new random offset and,
+    with `shuffle=True`, a new order of subsequences, as d2l's samplers do;
+    the batches themselves are cut with vectorized NumPy indexing, one array
+    operation per epoch. `keras.utils.timeseries_dataset_from_array` is not
+    used because it fixes the start positions and their order once, at
+    construction; with `shuffle=False, random_offset=False` this dataset
+    yields the same windows it would (`sequence_length=num_steps + 1`,
+    `sequence_stride=num_steps`, split into inputs and shifted targets).
+
+    Args:
+        corpus: 1-D array of integer token indices.
+        batch_size: sequences per batch, a positive integer.
+        num_steps: tokens per sequence, a positive integer.
+        shuffle: True (default) for random sampling (`seq_data_iter_random`);
+            False for the subsequences in corpus order, batched as
+            `seq_data_iter_random` without the shuffle, which is what a
+            validation set wants.
+        seed: int or None (default) for reproducible offsets and shuffles.
+        random_offset: start each epoch at a random offset in `[0, num_steps)`
+            (default None: the same as `shuffle`).
+
+    Returns:
+        A `tf.data.Dataset` of `(X, Y)` int32 tensors of shape
+        `(batch_size, num_steps)`, with a known number of batches per epoch,
+        `(len(corpus) - num_steps) // num_steps // batch_size`.
+
+    Raises:
+        ValueError: as for `seq_data_iter_random`.
+
+    Pass it to `model.fit` as is; the dataset shuffles itself, so
+    `model.fit(ds, shuffle=False)` avoids Keras's warning that its own
+    `shuffle` argument is ignored for datasets.
+
+    Example:
+        >>> ds = lm_dataset(np.arange(1000), batch_size=4, num_steps=10, seed=0)
+        >>> int(ds.cardinality()), ds.element_spec[0].shape
+        (24, TensorShape([4, 10]))
+    """
+    import tensorflow as tf
+
+    corpus, batch_size, num_steps = _check_corpus(corpus, batch_size, num_steps)
+    corpus = corpus.astype(np.int32)
+    random_offset = shuffle if random_offset is None else bool(random_offset)
+    rng = np.random.default_rng(seed)  # shared by all epochs, so each epoch differs
+
+    def epoch():
+        Xs, Ys = _random_batches(corpus, batch_size, num_steps, rng, random_offset, shuffle)
+        yield from zip(Xs, Ys)
+
+    spec = tf.TensorSpec((batch_size, num_steps), tf.int32)
+    ds = tf.data.Dataset.from_generator(epoch, output_signature=(spec, spec))
+    num_batches = _num_random_batches(len(corpus), batch_size, num_steps)
+    ds = ds.apply(tf.data.experimental.assert_cardinality(num_batches))
+    return ds.prefetch(tf.data.AUTOTUNE)
+
