@@ -7,32 +7,60 @@ Helpers follow mglearn's habit: they take ``ax=None`` (then draw on
 
 import io
 import math
+import warnings
 
 import numpy as np
 
-__all__ = ["TrainingCurves", "plot"]
+__all__ = ["TrainingCurves", "heatmap", "plot"]
+
+_SCALES = ("linear", "log", "symlog", "logit")
+
+
+def _is_1d(a):
+    if hasattr(a, "ndim"):
+        return a.ndim == 1
+    return isinstance(a, (list, tuple)) and len(a) > 0 and not hasattr(a[0], "__len__")
+
+
+def _curve(a, what, i):
+    a = np.asarray(a)
+    if a.ndim != 1:
+        raise ValueError(f"Received an invalid value for argument `{what}`, expected 1-D values "
+                         f"for curve {i}, got an array of shape {a.shape}.")
+    return a
 
 
 def _as_series(X, Y):
-    """Normalise d2l-style (X, Y) arguments to a list of (x, y) pairs."""
-
-    def is_1d(a):
-        return hasattr(a, "ndim") and a.ndim == 1 or (
-            isinstance(a, (list, tuple)) and len(a) > 0 and not hasattr(a[0], "__len__")
-        )
-
+    """Normalise d2l-style (X, Y) arguments to a list of 1-D (x, y) pairs."""
     if Y is None:
         X, Y = None, X
-    Ys = [Y] if is_1d(Y) else list(Y)
+    # Not np.ndim(Y): curves of different lengths do not make one array.
+    if not hasattr(Y, "__len__") or getattr(Y, "ndim", 1) == 0 or len(Y) == 0:
+        raise ValueError(f"Received an invalid value for argument `Y`, expected a 1-D array or a "
+                         f"non-empty list of 1-D arrays, got {Y!r}.")
+    Ys = [Y] if _is_1d(Y) else list(Y)
     if X is None:
         Xs = [np.arange(len(y)) for y in Ys]
-    elif is_1d(X):
+    elif _is_1d(X):
         Xs = [X] * len(Ys)
     else:
         Xs = list(X)
     if len(Xs) != len(Ys):
-        raise ValueError(f"Got {len(Xs)} x series for {len(Ys)} y series; expected one x per y or one shared x.")
-    return list(zip(Xs, Ys))
+        raise ValueError(f"Got {len(Xs)} x series for {len(Ys)} y series; expected one x per y "
+                         f"or one shared x.")
+    series = []
+    for i, (x, y) in enumerate(zip(Xs, Ys)):
+        x, y = _curve(x, "X", i), _curve(y, "Y", i)
+        if len(x) != len(y):
+            raise ValueError(f"Curve {i} has {len(x)} x values but {len(y)} y values.")
+        series.append((x, y))
+    return series
+
+
+def _set_labels(ax, xlabel, ylabel, title):
+    for setter, text in ((ax.set_xlabel, xlabel), (ax.set_ylabel, ylabel), (ax.set_title, title)):
+        if text:
+            setter(text)
 
 
 def plot(X, Y=None, *, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
@@ -42,42 +70,117 @@ def plot(X, Y=None, *, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=No
     Args:
         X: x values shared by all curves (1-D), one x per curve (list), or,
             when `Y` is None, the y values themselves (plotted against 0..n-1).
-        Y: a 1-D array (one curve) or a list of 1-D arrays (several curves).
+        Y: a 1-D array (one curve) or a list of 1-D arrays (several curves,
+            which may differ in length when each has its own x).
         xlabel, ylabel, title: axis labels and title (default None).
         legend: a label per curve (default None: no legend).
         xlim, ylim: axis limits (default None: automatic).
-        xscale, yscale: "linear" (default) or "log".
+        xscale, yscale: "linear" (default), "log", "symlog" or "logit".
         fmts: matplotlib format strings, cycled over the curves.
         ax: the `Axes` to draw on (default None: `plt.gca()`).
 
     Returns:
         The `Axes`.
 
+    Raises:
+        ValueError: if a curve is not 1-D, x and y lengths differ, the number
+            of legend labels is not the number of curves, or a scale is unknown.
+
     Example:
         >>> x = np.arange(0, 3, 0.1)
         >>> ax = plot(x, [x ** 2, 2 * x - 3], legend=["f(x)", "tangent"])
+        >>> len(ax.get_lines())
+        2
     """
     import matplotlib.pyplot as plt
 
-    ax = plt.gca() if ax is None else ax
     series = _as_series(X, Y)
+    for name, scale in (("xscale", xscale), ("yscale", yscale)):
+        if scale not in _SCALES:
+            raise ValueError(f"Received an invalid value for argument `{name}`, expected one of "
+                             f"{_SCALES}, got {scale!r}.")
+    if not fmts:
+        raise ValueError("Received an invalid value for argument `fmts`, expected at least one "
+                         "format string, got an empty sequence.")
+    if legend is not None:
+        legend = list(legend)
+        if len(legend) != len(series):
+            raise ValueError(f"Got {len(legend)} legend labels for {len(series)} curves.")
+
+    ax = plt.gca() if ax is None else ax
     for i, (x, y) in enumerate(series):
-        ax.plot(x, y, fmts[i % len(fmts)])
+        # Labels go on the lines, so a second call on the same Axes adds to the legend.
+        label = legend[i] if legend else None
+        ax.plot(x, y, fmts[i % len(fmts)], label=label)
     ax.set_xscale(xscale)
     ax.set_yscale(yscale)
     if xlim is not None:
         ax.set_xlim(xlim)
     if ylim is not None:
         ax.set_ylim(ylim)
-    if xlabel:
-        ax.set_xlabel(xlabel)
-    if ylabel:
-        ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
+    _set_labels(ax, xlabel, ylabel, title)
     if legend:
-        ax.legend(legend)
+        ax.legend()
     ax.grid(True, alpha=0.3)
+    return ax
+
+
+def heatmap(values, *, xlabel=None, ylabel=None, xticklabels=None, yticklabels=None,
+            cmap="viridis", vmin=None, vmax=None, colorbar=True, fmt=None, title=None, ax=None):
+    """Show a matrix as a heatmap (attention weights, spin lattices, confusion tables).
+
+    Row `i` of `values` is drawn at height `i` counted from the top, as the
+    matrix is printed.
+
+    Args:
+        values: a 2-D array.
+        xlabel, ylabel, title: axis labels and title (default None).
+        xticklabels, yticklabels: one label per column / row (default None:
+            matplotlib's numeric ticks).
+        cmap: a matplotlib colormap name or object (default "viridis").
+        vmin, vmax: colour limits (default None: the data's range).
+        colorbar: add a colour bar next to the Axes (default True).
+        fmt: if given, e.g. "{:.2f}", write each value in its cell (default None).
+        ax: the `Axes` to draw on (default None: `plt.gca()`).
+
+    Returns:
+        The `Axes`; the image is ``ax.images[-1]``.
+
+    Raises:
+        ValueError: if `values` is not 2-D or a tick-label list has the wrong length.
+
+    Example:
+        >>> ax = heatmap(np.eye(3), xticklabels=["a", "b", "c"], fmt="{:.0f}")
+        >>> ax.images[-1].get_array().shape
+        (3, 3)
+    """
+    import matplotlib.pyplot as plt
+
+    values = np.asarray(values)
+    if values.ndim != 2:
+        raise ValueError(f"Received an invalid value for argument `values`, expected a 2-D array, "
+                         f"got an array of shape {values.shape}.")
+    for name, labels, n in (("xticklabels", xticklabels, values.shape[1]),
+                            ("yticklabels", yticklabels, values.shape[0])):
+        if labels is not None and len(labels) != n:
+            raise ValueError(f"Got {len(labels)} {name} for {n} "
+                             f"{'columns' if name[0] == 'x' else 'rows'}.")
+
+    ax = plt.gca() if ax is None else ax
+    image = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto",
+                      interpolation="nearest")
+    if xticklabels is not None:
+        ax.set_xticks(np.arange(values.shape[1]), labels=list(xticklabels))
+    if yticklabels is not None:
+        ax.set_yticks(np.arange(values.shape[0]), labels=list(yticklabels))
+    if fmt is not None:
+        middle = np.nanmean(values) if values.size else 0.0
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, fmt.format(v), ha="center", va="center",
+                    color="white" if v < middle else "black")
+    _set_labels(ax, xlabel, ylabel, title)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax)
     return ax
 
 
@@ -101,11 +204,12 @@ class TrainingCurves(_make_callback_base()):
 
     In a Jupyter notebook the figure is redrawn after every epoch in the same
     output area; elsewhere (scripts, CI logs) one line per epoch is printed.
-    After training, `history` holds every logged value and `ax` the final plot.
+    After training, `history` holds every logged value, `epochs` the epoch
+    numbers (from 1) at which each was logged, `fig`/`ax` the final plot.
 
     Args:
-        metrics: names of the logged values to plot (default None: every
-            value Keras logs, e.g. "loss" and "val_loss").
+        metrics: name or names of the logged values to plot (default None:
+            every value Keras logs, e.g. "loss" and "val_loss").
         perplexity: also plot exp(loss) as "perplexity" (and "val_perplexity")
             for language models (default False). With `metrics=None` only
             the perplexity curves are drawn then.
@@ -122,12 +226,18 @@ class TrainingCurves(_make_callback_base()):
 
     def __init__(self, metrics=None, perplexity=False, yscale="linear", figsize=(5, 3), live=None):
         super().__init__()
+        if yscale not in ("linear", "log"):
+            raise ValueError(f"Received an invalid value for argument `yscale`, expected "
+                             f"'linear' or 'log', got {yscale!r}.")
+        if isinstance(metrics, str):
+            metrics = [metrics]
         self.metrics = None if metrics is None else list(metrics)
         self.perplexity = perplexity
         self.yscale = yscale
         self.figsize = figsize
         self.live = live
         self.history = {}
+        self.epochs = {}
         self.fig = None
         self.ax = None
         self._handle = None
@@ -147,6 +257,7 @@ class TrainingCurves(_make_callback_base()):
         from matplotlib.figure import Figure
 
         self.history = {}
+        self.epochs = {}
         # A Figure not managed by pyplot: the inline backend will not show it
         # a second time when the cell ends.
         self.fig = Figure(figsize=self.figsize, layout="constrained")
@@ -163,7 +274,8 @@ class TrainingCurves(_make_callback_base()):
                     logs[key.replace("loss", "perplexity")] = math.exp(min(float(logs[key]), 50.0))
         for key, value in logs.items():
             self.history.setdefault(key, []).append(float(value))
-        self._draw()
+            self.epochs.setdefault(key, []).append(epoch + 1)
+        self._draw(epoch + 1)
         if self.live:
             from IPython.display import Image, display
 
@@ -175,14 +287,23 @@ class TrainingCurves(_make_callback_base()):
             else:
                 self._handle.update(image)
         else:
-            shown = ", ".join(f"{k} {self.history[k][-1]:.4g}" for k in self._names())
+            shown = ", ".join(f"{k} {self.history[k][-1]:.4g}" for k in self._names()
+                              if self.epochs[k][-1] == epoch + 1)
             print(f"epoch {epoch + 1}: {shown}")
 
-    def _draw(self):
+    def on_train_end(self, logs=None):
+        # Checked at the end: validation values may first appear after a few epochs.
+        missing = [m for m in self.metrics or [] if m not in self.history]
+        if missing:
+            warnings.warn(f"TrainingCurves: {missing} never logged (logged: "
+                          f"{sorted(self.history)}); they are not plotted.", stacklevel=2)
+
+    def _draw(self, last_epoch):
         self.ax.clear()
         names = self._names()
-        epochs = np.arange(1, len(next(iter(self.history.values()), [])) + 1)
-        plot(epochs, [self.history[n] for n in names], xlabel="epoch", legend=names,
-             yscale=self.yscale, fmts=("-", "--", "-.", ":"), ax=self.ax)
-        if len(epochs) > 0:
-            self.ax.set_xlim(1, max(2, len(epochs)))
+        if names:
+            # Each curve against its own epochs: validation may run only every few epochs.
+            plot([self.epochs[n] for n in names], [self.history[n] for n in names],
+                 xlabel="epoch", legend=names, yscale=self.yscale,
+                 fmts=("-", "--", "-.", ":"), ax=self.ax)
+        self.ax.set_xlim(1, max(2, last_epoch))
