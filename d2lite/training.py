@@ -1,0 +1,475 @@
+"""Training helpers for the language-model lessons (notebooks 04-08).
+
+* `language_model`: a character-level language model, (one-hot or embedding)
+  → recurrent layer(s) of d2lite cells → `Dense` logits over the vocabulary,
+  compiled with Adam, gradient clipping (`global_clipnorm`) and `Perplexity`.
+* `RECIPE`: the settings (model size, `num_steps`, `batch_size`, learning
+  rate, epochs) that reach the series' validation-perplexity targets on the
+  Time Machine in a short training run; `language_model` uses them as defaults.
+* `clip_gradients`: the slides' g ← min(1, θ/‖g‖) g, written out with `keras.ops`.
+* `Perplexity`: exp of the mean cross-entropy, a Keras metric.
+* `generate`: text from a prefix, greedy or sampled with a temperature, one
+  token at a time through a compiled step function that carries the states.
+* `EpochTimer`: a callback that records the training time of every epoch.
+
+Nothing happens at import: no backend work, no seeds, no logging changed.
+"""
+
+import math
+import numbers
+import time
+import weakref
+
+import keras
+import numpy as np
+from keras import ops
+
+from d2lite.text import _check_int, _invalid
+
+__all__ = [
+    "EpochTimer",
+    "OneHot",
+    "Perplexity",
+    "RECIPE",
+    "clip_gradients",
+    "generate",
+    "language_model",
+    "recipe",
+]
+
+# Settings measured on the Time Machine (char tokens, last 10% held out) on a
+# 2-core CPU with the TensorFlow backend; see benchmarks/lm_recipe.py.
+RECIPE = {
+    "rnn": {"units": 256, "num_steps": 64, "batch_size": 64, "learning_rate": 0.005,
+            "epochs": 10},
+    "gru": {"units": 256, "num_steps": 64, "batch_size": 64, "learning_rate": 0.005,
+            "epochs": 10},
+    "lstm": {"units": 256, "num_steps": 64, "batch_size": 64, "learning_rate": 0.005,
+             "epochs": 10},
+}
+_CELL_NAMES = tuple(RECIPE)
+
+
+def _check_positive(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0 or (
+        not math.isfinite(value)
+    ):
+        raise _invalid(name, "a positive number", value)
+    return float(value)
+
+
+def recipe(cell="lstm"):
+    """Return a copy of the training settings for `cell` ("rnn", "gru" or "lstm").
+
+    Args:
+        cell: "rnn", "gru" or "lstm" (default "lstm").
+
+    Returns:
+        A dict with `units`, `num_steps`, `batch_size`, `learning_rate` and `epochs`.
+
+    Example:
+        >>> r = recipe("gru")
+        >>> sorted(r)
+        ['batch_size', 'epochs', 'learning_rate', 'num_steps', 'units']
+    """
+    if cell not in RECIPE:
+        raise _invalid("cell", f"one of {', '.join(map(repr, _CELL_NAMES))}", cell)
+    return dict(RECIPE[cell])
+
+
+# ---------------------------------------------------------------- layers
+
+
+@keras.saving.register_keras_serializable(package="d2lite")
+class OneHot(keras.layers.Layer):
+    """One-hot encode integer token indices: `(batch, steps)` → `(batch, steps, num_tokens)`.
+
+    Args:
+        num_tokens: the vocabulary size, a positive integer.
+        **kwargs: base layer arguments, such as `name`.
+
+    Example:
+        >>> OneHot(4)(np.array([[0, 3]])).shape
+        (1, 2, 4)
+    """
+
+    def __init__(self, num_tokens, **kwargs):
+        super().__init__(**kwargs)
+        self.num_tokens = _check_int(num_tokens, "num_tokens")
+
+    def call(self, inputs):
+        return ops.one_hot(ops.cast(inputs, "int32"), self.num_tokens, dtype=self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.num_tokens)
+
+    def get_config(self):
+        return {**super().get_config(), "num_tokens": self.num_tokens}
+
+
+def _make_cell(cell, units, layer_index, num_layers):
+    from d2lite import layers
+
+    if isinstance(cell, str):
+        classes = {"rnn": layers.SimpleRNNCell, "gru": layers.GRUCell, "lstm": layers.LSTMCell}
+        if cell not in classes:
+            raise _invalid(
+                "cell", f"one of {', '.join(map(repr, _CELL_NAMES))}, a cell or a cell class",
+                cell)
+        return classes[cell](units)
+    if isinstance(cell, keras.layers.Layer):
+        if num_layers > 1:
+            raise ValueError(
+                f"Received a cell instance for `cell` with num_layers={num_layers}; a cell "
+                "instance can serve one layer only. Pass a cell class or a callable "
+                "`units -> cell` to build one cell per layer."
+            )
+        return cell
+    if callable(cell):
+        made = cell(units)
+        if not hasattr(made, "state_size"):
+            raise _invalid("cell", "a callable returning an RNN cell (with `state_size`)",
+                           made)
+        return made
+    raise _invalid("cell", "'rnn', 'gru', 'lstm', a cell or a cell class", cell)
+
+
+def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.0,
+                   embedding_dim=None, learning_rate=None, clipnorm=1.0, jit_compile=True,
+                   steps_per_execution=1, compile=True, name=None):
+    """Build (and compile) a character-level language model.
+
+    tokens `(batch, steps)` → one-hot (or `Embedding`) → `num_layers`
+    `keras.layers.RNN` layers of d2lite cells (`return_sequences=True`, with
+    `Dropout` between layers only) → `Dense(vocab_size)`, the logits of the
+    next token at every step. Compiled with Adam, gradient clipping to a
+    global norm of `clipnorm` (Keras's `global_clipnorm`), the cross-entropy
+    on logits and the `Perplexity` metric.
+
+    Args:
+        vocab_size: number of tokens, a positive integer.
+        cell: "rnn", "gru" or "lstm" (default "lstm") for d2lite's
+            `SimpleRNNCell`, `GRUCell` or `LSTMCell`; or a cell class or a
+            callable `units -> cell` (one cell per layer); or a cell instance
+            (`num_layers=1` only).
+        units: hidden size (default None: `RECIPE[cell]["units"]`, or 256
+            for a custom cell).
+        num_layers: number of stacked recurrent layers (default 1).
+        dropout: dropout rate between recurrent layers, in [0, 1) (default 0).
+        embedding_dim: None (default) for one-hot inputs, or the size of a
+            learned `Embedding`.
+        learning_rate: Adam's learning rate (default None: the recipe's).
+        clipnorm: θ, the global gradient norm to clip to (default 1.0); None
+            for no clipping.
+        jit_compile: passed to `compile` (default True: XLA, markedly faster
+            for recurrent loops on the TensorFlow backend).
+        steps_per_execution: passed to `compile` (default 1).
+        compile: compile the model (default True).
+        name: model name (default None: e.g. "lstm_lm").
+
+    Returns:
+        A `keras.Model` mapping int tokens `(batch, steps)` to logits
+        `(batch, steps, vocab_size)`.
+
+    Example:
+        >>> model = language_model(28, cell="gru", units=32)
+        >>> model(np.zeros((2, 5), "int32")).shape
+        (2, 5, 28)
+    """
+    vocab_size = _check_int(vocab_size, "vocab_size")
+    num_layers = _check_int(num_layers, "num_layers")
+    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not (
+        0 <= dropout < 1
+    ):
+        raise _invalid("dropout", "a number in [0, 1)", dropout)
+    settings = RECIPE.get(cell) if isinstance(cell, str) else None
+    if units is None:
+        units = settings["units"] if settings else 256
+    units = _check_int(units, "units")
+    if learning_rate is None:
+        learning_rate = settings["learning_rate"] if settings else 0.005
+    if embedding_dim is not None:
+        embedding_dim = _check_int(embedding_dim, "embedding_dim")
+    if clipnorm is not None:
+        clipnorm = _check_positive(clipnorm, "clipnorm")
+
+    inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    if embedding_dim is None:
+        x = OneHot(vocab_size, name="one_hot")(inputs)
+    else:
+        x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(inputs)
+    for i in range(num_layers):
+        if i > 0 and dropout > 0:
+            x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
+        rnn_cell = _make_cell(cell, units, i, num_layers)
+        x = keras.layers.RNN(rnn_cell, return_sequences=True, name=f"rnn_{i + 1}")(x)
+    outputs = keras.layers.Dense(vocab_size, name="logits")(x)
+    if name is None:
+        name = f"{cell}_lm" if isinstance(cell, str) else "rnn_lm"
+    model = keras.Model(inputs, outputs, name=name)
+    if compile:
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate, global_clipnorm=clipnorm),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=[Perplexity()],
+            jit_compile=jit_compile,
+            steps_per_execution=steps_per_execution,
+        )
+    return model
+
+
+# ---------------------------------------------------------------- gradients
+
+
+def clip_gradients(grads, theta):
+    """Clip gradients to a global norm θ: g ← min(1, θ / ‖g‖) g.
+
+    ‖g‖ is the norm of all gradients together, as if concatenated into one
+    vector, so the direction of the update is kept and only its length is
+    capped at θ. This is what `keras.optimizers.Optimizer(global_clipnorm=θ)`
+    does before each update.
+
+    Args:
+        grads: a list of gradient tensors (None entries are passed through).
+        theta: the threshold θ, a positive number.
+
+    Returns:
+        A list of tensors: the clipped gradients.
+
+    Example:
+        >>> g = clip_gradients([np.array([3.0, 0.0]), np.array([4.0])], theta=1.0)
+        >>> [np.round(keras.ops.convert_to_numpy(t), 2).tolist() for t in g]
+        [[0.6, 0.0], [0.8]]
+    """
+    theta = _check_positive(theta, "theta")
+    present = [g for g in grads if g is not None]
+    if not present:
+        return list(grads)
+    norm = ops.sqrt(sum(ops.sum(ops.square(ops.convert_to_tensor(g))) for g in present))
+    # min(1, θ/‖g‖) written as θ / max(‖g‖, θ): no division by a zero norm.
+    scale = theta / ops.maximum(norm, theta)
+    return [None if g is None else ops.convert_to_tensor(g) * ops.cast(scale, g.dtype)
+            for g in grads]
+
+
+# ---------------------------------------------------------------- metrics
+
+
+@keras.saving.register_keras_serializable(package="d2lite")
+class Perplexity(keras.metrics.Metric):
+    """Perplexity: exp of the mean cross-entropy per token, over all tokens seen.
+
+    exp(−(1/n) Σ_t log P(x_t | x_<t)). 1 is a perfect model; a model that
+    guesses uniformly among V tokens scores V. Accumulated over batches as a
+    sum of cross-entropies and a count of tokens, so it is the perplexity of
+    the whole epoch or validation set, not an average of batch perplexities.
+
+    Args:
+        from_logits: whether `y_pred` holds logits (default True) or probabilities.
+        name: metric name (default "perplexity"; Keras logs the validation
+            value as "val_perplexity").
+        dtype: metric dtype (default None).
+
+    Example:
+        >>> m = Perplexity()
+        >>> m.update_state(np.array([[1]]), np.log(np.array([[[0.5, 0.5]]])))
+        >>> float(m.result())
+        2.0
+    """
+
+    def __init__(self, from_logits=True, name="perplexity", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.from_logits = bool(from_logits)
+        self.total = self.add_variable(shape=(), initializer="zeros", dtype="float32",
+                                       name="total")
+        self.count = self.add_variable(shape=(), initializer="zeros", dtype="float32",
+                                       name="count")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = ops.convert_to_tensor(y_pred)
+        y_true = ops.cast(ops.convert_to_tensor(y_true), "int32")
+        ce = keras.losses.sparse_categorical_crossentropy(
+            y_true, y_pred, from_logits=self.from_logits)
+        ce = ops.cast(ce, "float32")
+        if sample_weight is None:
+            weight = ops.ones_like(ce)
+        else:
+            weight = ops.broadcast_to(ops.cast(sample_weight, "float32"), ops.shape(ce))
+        self.total.assign_add(ops.sum(ce * weight))
+        self.count.assign_add(ops.sum(weight))
+
+    def result(self):
+        return ops.exp(ops.divide_no_nan(self.total, self.count))
+
+    def reset_state(self):
+        self.total.assign(0.0)
+        self.count.assign(0.0)
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits}
+
+
+# ---------------------------------------------------------------- callbacks
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Record the wall-clock seconds of every training epoch.
+
+    Attributes:
+        times: seconds of each epoch, in order (validation included).
+        total: seconds from the start of `fit` to the end of the last epoch
+            (the first epoch includes tracing and compiling).
+
+    Example:
+        >>> timer = EpochTimer()
+        >>> model.fit(train, epochs=2, callbacks=[timer], verbose=0)  # doctest: +SKIP
+        >>> timer.total, timer.times  # doctest: +SKIP
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.times = []
+        self.total = 0.0
+
+    def on_train_begin(self, logs=None):
+        self.times = []
+        self._start = self._last = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.perf_counter()
+        self.times.append(now - self._last)
+        self.total = now - self._start
+        self._last = now
+
+
+# ---------------------------------------------------------------- generation
+
+# model -> (step model, state sizes); weak keys so a deleted model frees its step model.
+_STEP_MODELS = weakref.WeakKeyDictionary()
+
+
+def _state_sizes(cell):
+    size = cell.state_size
+    return list(size) if isinstance(size, (list, tuple)) else [size]
+
+
+def _step_model(model):
+    """A functional model (token, *states) -> (logits, *states) sharing `model`'s layers."""
+    if model in _STEP_MODELS:
+        return _STEP_MODELS[model]
+    if not model.built:
+        raise ValueError(f"Model {model.name!r} is not built yet; call or fit it first.")
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    token = keras.Input(batch_shape=(1, 1), dtype="int32", name="token")
+    x = token
+    state_inputs, state_outputs, sizes = [], [], []
+    for layer in layers:
+        if isinstance(layer, keras.layers.Bidirectional):
+            raise ValueError(
+                f"Layer {layer.name!r} is bidirectional: its backward half reads the future, "
+                "which does not exist yet while generating. A bidirectional model cannot "
+                "generate text."
+            )
+        if isinstance(layer, keras.layers.RNN):
+            if layer.go_backwards:
+                raise ValueError(f"Layer {layer.name!r} reads the sequence backwards "
+                                 "(`go_backwards=True`) and cannot generate text.")
+            if not layer.return_sequences:
+                raise ValueError(f"Layer {layer.name!r} has `return_sequences=False`; a "
+                                 "language model predicts at every step.")
+            cell = layer.cell
+            inputs = [keras.Input(batch_shape=(1, s), name=f"{layer.name}_state_{j}")
+                      for j, s in enumerate(_state_sizes(cell))]
+            out, new = cell(x[:, 0], inputs if len(inputs) > 1 else inputs)
+            new = list(new) if isinstance(new, (list, tuple)) else [new]
+            x = ops.expand_dims(out, 1)
+            state_inputs += inputs
+            state_outputs += new
+            sizes += _state_sizes(cell)
+        else:
+            # Embedding, one-hot, dropout, dense...: each time step on its own.
+            x = layer(x)
+    if len(x.shape) != 3:
+        raise ValueError(
+            f"Model {model.name!r} should map tokens (batch, steps) to logits (batch, steps, "
+            f"vocab_size); one step gives shape {tuple(x.shape)}."
+        )
+    step = keras.Model([token, *state_inputs], [x[:, 0], *state_outputs],
+                       name=f"{model.name}_step")
+    _STEP_MODELS[model] = (step, sizes)
+    return step, sizes
+
+
+def generate(model, vocab, prefix, num_chars=50, sample=False, temperature=1.0, seed=None):
+    """Continue `prefix` with `num_chars` tokens predicted by a language model.
+
+    The prefix is read one token at a time to warm up the hidden states
+    (the predictions made while reading it are ignored); then every new token
+    is the argmax of the logits (greedy, default) or is drawn from
+    softmax(logits / temperature) (`sample=True`) and fed back as the next
+    input. The states are carried by a step model, `(token, states) →
+    (logits, states)`, built once per model from the same layers (so it
+    shares the trained weights) and run with the compiled
+    `predict_on_batch`, not `model.predict` per token.
+
+    Args:
+        model: a language model such as `language_model` builds: token
+            layers (embedding, one-hot, dense, dropout) and `keras.layers.RNN`
+            layers with `return_sequences=True`. Not bidirectional.
+        vocab: a `d2lite.text.Vocab` (or any object with `__contains__`,
+            `__getitem__` for a list of tokens and `to_tokens`).
+        prefix: a non-empty string (characters are tokens) or list of tokens;
+            every token must be in `vocab`.
+        num_chars: number of tokens to generate, an integer >= 0 (default 50).
+        sample: False (default) for greedy decoding, True for sampling.
+        temperature: a positive number (default 1.0), used when sampling:
+            below 1 sharpens the distribution, above 1 flattens it.
+        seed: int, `np.random.Generator` or None for sampling (default None).
+
+    Returns:
+        `prefix` followed by the generated tokens: a string when `prefix` is a
+        string, else a list of tokens.
+
+    Example:
+        >>> generate(model, vocab, "time traveller", 10)  # doctest: +SKIP
+        'time traveller the the '
+    """
+    if isinstance(prefix, str):
+        tokens = list(prefix)
+    elif isinstance(prefix, (list, tuple)):
+        tokens = list(prefix)
+    else:
+        raise _invalid("prefix", "a non-empty string or list of tokens", prefix)
+    if not tokens:
+        raise _invalid("prefix", "a non-empty string or list of tokens (the model needs at "
+                       "least one token to start from)", prefix)
+    unknown = sorted({t for t in tokens if t not in vocab}, key=tokens.index)
+    if unknown:
+        raise ValueError(
+            f"Received an invalid value for argument `prefix`: {prefix!r} contains tokens that "
+            f"are not in the vocabulary: {', '.join(map(repr, unknown))}. Preprocess it the way "
+            "the training text was (e.g. d2lite.text.preprocess: letters only, lower case)."
+        )
+    num_chars = _check_int(num_chars, "num_chars", minimum=0)
+    temperature = _check_positive(temperature, "temperature")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+    step, sizes = _step_model(model)
+    states = [np.zeros((1, s), dtype="float32") for s in sizes]
+    ids = list(vocab[tokens])
+    logits = None
+    for i in ids:
+        logits, *states = step.predict_on_batch([np.array([[i]], dtype="int32"), *states])
+    out = []
+    for _ in range(num_chars):
+        z = np.asarray(logits[0], dtype="float64")
+        if sample:
+            z = z / temperature
+            p = np.exp(z - z.max())
+            nxt = int(rng.choice(len(p), p=p / p.sum()))
+        else:
+            nxt = int(np.argmax(z))
+        out.append(nxt)
+        logits, *states = step.predict_on_batch([np.array([[nxt]], dtype="int32"), *states])
+    new = vocab.to_tokens(out)
+    return prefix + "".join(new) if isinstance(prefix, str) else tokens + list(new)
