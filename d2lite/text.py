@@ -185,7 +185,7 @@ class Vocab:
         return self.token_to_idx.get(tokens, 0)
 
     def to_tokens(self, indices):
-        """Token of an index, or a list of tokens for a sequence of indices.
+        """Token of an index, or a flat list of tokens for a sequence or array of indices.
 
         Raises:
             ValueError: if an index is not in `[0, len(self))`.
@@ -267,7 +267,8 @@ class BPE:
     `pre_tokenizers.Split(Regex(BPE.PATTERN), "isolated")` pre-tokenizer.
 
     Args:
-        vocab_size: target vocabulary size, alphabet included (default 1000).
+        vocab_size: target vocabulary size, alphabet included (default 1000);
+            when the alphabet alone is larger, no merges are learned.
         min_frequency: stop when the best pair occurs fewer times (default 2).
 
     Attributes (after `fit`):
