@@ -391,8 +391,11 @@ class LSTMCell(_FusedGateCell):
 
     def call(self, inputs, states, training=False):
         h_prev, c_prev = states
-        # All four gates from one input and one hidden-state matmul.
-        z = ops.add(self._project_inputs(inputs), ops.matmul(h_prev, self.recurrent_kernel))
+        # All four gates from one input and one hidden-state matmul. The bias comes last,
+        # as in Keras's LSTMCell, so the two agree to the last bit.
+        z = ops.add(ops.matmul(inputs, self.kernel), ops.matmul(h_prev, self.recurrent_kernel))
+        if self.use_bias:
+            z = ops.add(z, self.bias)
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
         i = self.recurrent_activation(z_i)
         f = self.recurrent_activation(z_f)
