@@ -205,10 +205,12 @@ def _metropolis_sweep(packed, groups, digits4, digits8, rng):
 
     A spin with n anti-aligned neighbours has ΔE = 8 - 4n when flipped: it flips
     always for n >= 2, with probability e^{-4β} for n = 1 and e^{-8β} for n = 0.
-    With one uniform u per spin, flip = (n >= 2) | (u < e^{-4β}) & ((n >= 1) | (u < e^{-8β})).
+    So each spin compares one uniform u with p = e^{-4β} (n >= 1) or e^{-8β}
+    (n = 0), and flips if n >= 2 or u < p.
     """
     K = packed.shape[1]
     step = max(1, _CHUNK_WORDS // K)
+    digits_differ = digits4 ^ digits8
     for sites, nbrs in groups:  # one colour at a time
         for start in range(0, len(sites), step):
             idx = sites[start:start + step]
@@ -219,25 +221,22 @@ def _metropolis_sweep(packed, groups, digits4, digits8, rng):
             any01, any23 = a0 | a1, a2 | a3
             two_or_more = (a0 & a1) | (a2 & a3) | (any01 & any23)
             at_least_one = any01 | any23
-            # u < p bit-serially, from the least significant digit up:
-            # below(i) = u_i < p_i or (u_i == p_i and below(i+1)); one random word per digit.
-            below4 = np.zeros_like(s)
-            below8 = np.zeros_like(s)
+            # u < p bit-serially, from the least significant digit up, one random word
+            # per digit: below_i = u_i < p_i or (u_i == p_i and below_{i+1}), i.e.
+            # below_i = majority(r_i, below_{i+1}, p_i) with r_i = 1 - u_i.
+            below = np.zeros_like(s)
+            digit = np.empty_like(s)
             tmp = np.empty_like(s)
-            for digit in range(_BITS - 1, -1, -1):
-                r = _random_words(rng, s.shape)  # bit 1 means u_i = 0
-                np.bitwise_or(r, below4, out=tmp)
-                tmp &= digits4[digit]
-                below4 &= r
-                below4 |= tmp
-                np.bitwise_or(r, below8, out=tmp)
-                tmp &= digits8[digit]
-                below8 &= r
-                below8 |= tmp
-            below8 |= at_least_one
-            below8 &= below4
-            below8 |= two_or_more
-            packed[idx] = s ^ below8
+            for i in range(_BITS - 1, -1, -1):
+                np.bitwise_and(at_least_one, digits_differ[i], out=digit)
+                digit ^= digits8[i]  # digit i of each spin's own p
+                r = _random_words(rng, s.shape)
+                np.bitwise_or(r, below, out=tmp)
+                tmp &= digit
+                below &= r
+                below |= tmp
+            below |= two_or_more
+            packed[idx] = s ^ below
 
 
 def _cluster_step(spins, betas, neighbours, algorithm, rng):
