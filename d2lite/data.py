@@ -242,8 +242,9 @@ def _validate_prices(frame, start, end, source, trim=False):
 
     Checks: the required columns, a date index that is strictly increasing
     (so unique), no missing or non-positive close, and every date within
-    [start, end] (with `trim=True`, rows outside are dropped first). Returns Open/High/Low/Close/Volume in that order, indexed by
-    a tz-naive `DatetimeIndex` named "Date".
+    [start, end] (with `trim=True`, rows outside are dropped first). Returns
+    Open/High/Low/Close/Volume in that order, indexed by a tz-naive
+    `DatetimeIndex` named "Date".
     """
     import pandas as pd
 

@@ -127,6 +127,14 @@ def test_range_is_inclusive_even_if_yfinance_returns_extra_days(cache, monkeypat
     assert len(prices) == 7
 
 
+def test_timezone_aware_index_becomes_plain_dates(cache, monkeypatch):
+    frame = yahoo_frame(DAYS)
+    frame.index = frame.index.tz_localize("America/New_York").rename("Date")
+    prices = fetch(monkeypatch, FakeDownload(frame))
+    assert prices.index.tz is None
+    assert [d.isoformat() for d in prices.index.date] == DAYS
+
+
 def test_single_day_range(cache, monkeypatch):
     prices = fetch(monkeypatch, FakeDownload(yahoo_frame(["2020-01-06"])),
                    start="2020-01-06", end="2020-01-06")
