@@ -10,6 +10,9 @@ The functions are grouped by notebook below.
 
 __all__ = [
     "CheckFailed",
+    "check_ising_crossing",
+    "check_ising_labels",
+    "check_ising_model",
     "check_stock_baselines",
     "check_stock_metrics",
     "check_stock_scaler",
@@ -379,3 +382,174 @@ def check_stock_metrics(rmse, mae):
                   "as model.predict returns: (n,) minus (n, 1) broadcasts to an (n, n) "
                   "matrix of every pair. Flatten both arguments with np.ravel first.")
     return _ok("RMSE and MAE give the right values, in the units of the prices.")
+
+
+# ============================================================================
+# Notebook 10: Ising lab
+# ============================================================================
+# Checks for 10_ising_lab.ipynb: the ordered/disordered labels and the
+# temperatures kept for training, the RNN that reads a lattice row by row, and
+# the interpolated 0.5 crossing that estimates T_c.
+
+import numpy as _np  # noqa: E402 (this section is appended to the module)
+
+_ISING_TC = 2.0 / _np.log1p(_np.sqrt(2.0))  # Onsager's T_c, as d2lite.ising.CRITICAL_TEMPERATURE
+
+
+def check_ising_labels(labels, train_mask, temperatures, *, gap):
+    """Check the lab's labels (1 = ordered, T < T_c) and the mask of training temperatures.
+
+    Args:
+        labels: one label per configuration, 1 (or True) for T < T_c, else 0.
+        train_mask: one boolean per configuration, True where |T - T_c| > `gap`:
+            the temperatures the classifier may be trained on.
+        temperatures: the temperature of each configuration.
+        gap: the half-width of the window around T_c left out of training.
+
+    Returns:
+        A "Correct: ..." message.
+
+    Raises:
+        CheckFailed: labels flipped or switching at the wrong temperature,
+            a mask that keeps temperatures near T_c or drops far ones, wrong shapes.
+
+    Example:
+        >>> T = np.array([1.0, 2.2, 2.3, 3.0])
+        >>> check_ising_labels(T < 2.269, np.abs(T - 2.269) > 0.1, T, gap=0.1)
+        'Correct: 2 ordered and 2 disordered configurations; training on 2 of 4 temperatures, 2 held out within 0.1 of T_c.'
+    """
+    T = _np.asarray(temperatures, dtype=float).ravel()
+    expected = T < _ISING_TC
+    y = _np.asarray(labels)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.shape != T.shape:
+        _fail(f"`labels` should hold one label per configuration, shape {T.shape}, got {y.shape}.")
+    if not _np.all((y == 0) | (y == 1)):
+        _fail("`labels` should be 0 (disordered) or 1 (ordered), got values "
+              f"{_np.unique(y)[:5].tolist()}.")
+    y = y.astype(bool)
+    if _np.array_equal(y, ~expected):
+        _fail("the labels are flipped: 1 should mean ordered, i.e. T < T_c "
+              f"= {_ISING_TC:.4f}.")
+    if not _np.array_equal(y, expected):
+        bad = _np.unique(T[y != expected])
+        _fail(f"labels are wrong at T = {', '.join(f'{t:.3f}' for t in bad[:4])}: a configuration "
+              f"is ordered (1) exactly when T < T_c = {_ISING_TC:.4f}, Onsager's "
+              "2 / ln(1 + sqrt 2).")
+    mask = _np.asarray(train_mask)
+    if mask.shape != T.shape or mask.dtype != bool:
+        _fail(f"`train_mask` should be a boolean array of shape {T.shape}, got dtype {mask.dtype} "
+              f"and shape {mask.shape}.")
+    far = _np.abs(T - _ISING_TC) > gap
+    if far.any() and _np.array_equal(mask, ~far):
+        _fail(f"`train_mask` selects the temperatures near T_c; it should keep those farther "
+              f"than {gap} from T_c and leave out the ones near it.")
+    if (mask & ~far).any():
+        t = T[mask & ~far][0]
+        _fail(f"`train_mask` keeps T = {t:.3f}, within {gap} of T_c = {_ISING_TC:.3f}: those "
+              "temperatures must stay out of training (|T - T_c| > gap).")
+    if (~mask & far).any():
+        t = T[~mask & far][0]
+        _fail(f"`train_mask` leaves out T = {t:.3f}, which is farther than {gap} from T_c; "
+              "keep every temperature with |T - T_c| > gap.")
+    kept, held = len(_np.unique(T[mask])), len(_np.unique(T[~mask]))
+    return _ok(f"{int(y.sum())} ordered and {int((~y).sum())} disordered configurations; "
+               f"training on {kept} of {kept + held} temperatures, {held} held out within "
+               f"{gap} of T_c.")
+
+
+def check_ising_model(model, L=10):
+    """Check a classifier that reads an L×L lattice as L time steps of L spins.
+
+    The model is called on two random lattices (it need not be trained).
+
+    Args:
+        model: a Keras model taking inputs of shape `(batch, L, L)`.
+        L: the lattice side (default 10).
+
+    Returns:
+        A "Correct: ..." message.
+
+    Raises:
+        CheckFailed: no recurrent layer, a recurrent layer that reads other
+            sequences than the L rows, or outputs that are not one probability
+            per lattice.
+
+    Example:
+        >>> model = keras.Sequential([keras.Input((10, 10)), keras.layers.GRU(4),
+        ...                           keras.layers.Dense(1, activation="sigmoid")])
+        >>> check_ising_model(model)
+        'Correct: the model reads 10 rows of 10 spins and gives one probability per lattice.'
+    """
+    import keras
+
+    spins = _np.where(_np.random.default_rng(0).random((2, L, L)) < 0.5, 1.0, -1.0)
+    try:
+        out = _np.asarray(keras.ops.convert_to_numpy(model(spins.astype("float32"))))
+    except Exception as err:  # whatever the backend raises for a shape mismatch
+        _fail(f"the model cannot take a batch of lattices of shape (batch, {L}, {L}): {err}")
+    if out.shape not in ((2, 1), (2,)):
+        _fail(f"for 2 lattices the model returned shape {out.shape}; expected (2, 1): one "
+              "probability of 'ordered' per lattice (end with Dense(1, activation='sigmoid')).")
+    if not _np.all((out >= 0) & (out <= 1)):
+        _fail(f"the model returned {out.ravel().round(3).tolist()}, which are not probabilities: "
+              "end with Dense(1, activation='sigmoid').")
+    recurrent = [layer for layer in model.layers
+                 if isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))]
+    if not recurrent:
+        _fail("the model has no recurrent layer: the lab reads the lattice as a sequence, "
+              "e.g. keras.layers.RNN(d2lite.layers.GRUCell(units)).")
+    shape = tuple(recurrent[0].input.shape[1:])
+    if shape != (L, L):
+        _fail(f"the recurrent layer reads sequences of shape {shape}; expected ({L}, {L}): "
+              f"{L} time steps (the rows), each a vector of {L} spins.")
+    return _ok(f"the model reads {L} rows of {L} spins and gives one probability per lattice.")
+
+
+def check_ising_crossing(crossing):
+    """Check `crossing(temperatures, probabilities)`, the T where a falling curve passes 0.5.
+
+    It should interpolate linearly between the last temperature with
+    probability >= 0.5 and the first one below 0.5.
+
+    Args:
+        crossing: the student's function; arguments are 1-D arrays, temperatures
+            increasing and probabilities falling from about 1 to about 0.
+
+    Returns:
+        A "Correct: ..." message.
+
+    Raises:
+        CheckFailed: a wrong value, with the curve it was tried on and the
+            expected answer (e.g. a grid temperature instead of an interpolation).
+
+    Example:
+        >>> def crossing(t, p):
+        ...     i = np.flatnonzero(p < 0.5)[0]
+        ...     return t[i - 1] + (p[i - 1] - 0.5) / (p[i - 1] - p[i]) * (t[i] - t[i - 1])
+        >>> check_ising_crossing(crossing)
+        'Correct: the 0.5 crossing is interpolated between the two temperatures around it.'
+    """
+    cases = [  # (temperatures, probabilities, crossing)
+        ([1.0, 2.0, 3.0, 4.0], [1.0, 0.8, 0.2, 0.0], 2.5),
+        ([1.0, 2.0, 3.0, 4.0, 5.0], [0.99, 0.9, 0.6, 0.2, 0.01], 3.25),
+        ([2.0, 2.5, 3.0], [0.9, 0.5, 0.1], 2.5),
+        ([1.0, 1.5, 2.0, 2.5, 3.0], [1.0, 0.98, 0.7, 0.45, 0.0], 2.0 + 0.5 * 0.2 / 0.25),
+    ]
+    for t, p, expected in cases:
+        t, p = _np.array(t), _np.array(p)
+        try:
+            got = float(crossing(t.copy(), p.copy()))
+        except Exception as err:
+            _fail(f"crossing(temperatures={t.tolist()}, probabilities={p.tolist()}) raised "
+                  f"{type(err).__name__}: {err}")
+        if _np.isclose(got, expected, atol=1e-9):
+            continue
+        hint = ""
+        if _np.any(_np.isclose(got, t)):
+            hint = (" You returned a grid temperature: interpolate linearly between the two "
+                    "temperatures where the probability passes 0.5.")
+        _fail(f"crossing(temperatures={t.tolist()}, probabilities={p.tolist()}) returned "
+              f"{got:.4g}, expected {expected:.4g}.{hint}")
+    return _ok("the 0.5 crossing is interpolated between the two temperatures around it.")

@@ -385,3 +385,67 @@ def test_dataset_needs_an_integer_seed_and_known_arguments(tmp_path):
         ising.cache_path(seed=0, progress=True)
     with pytest.raises(ValueError, match="`L`"):
         ising.cache_path(seed=0, L=1)
+
+
+# ------------------------------------------------------------------ d2lite.check, notebook 10
+
+
+from d2lite import check  # noqa: E402
+
+
+def test_check_ising_labels_accepts_the_answer_and_names_mistakes():
+    T = np.repeat(ising.LAB_TEMPERATURES, 3)
+    right_y, right_mask = (T < TC).astype("float32"), np.abs(T - TC) > 0.1
+    assert check.check_ising_labels(right_y, right_mask, T, gap=0.1).startswith("Correct")
+    assert check.check_ising_labels(right_y[:, None] == 1, right_mask, T, gap=0.1)
+    wrong = [
+        ((T > TC), right_mask, "flipped"),
+        ((T < 2.5), right_mask, "wrong at T = 2.286"),
+        (right_y[:-1], right_mask, "one label per configuration"),
+        (right_y * 2, right_mask, "0 \\(disordered\\) or 1"),
+        (right_y, ~right_mask, "selects the temperatures near T_c"),
+        (right_y, np.abs(T - TC) > 0.05, "keeps T = 2.214"),
+        (right_y, np.abs(T - TC) > 0.5, "leaves out T = 1.786"),
+        (right_y, right_mask.astype(int), "boolean array"),
+    ]
+    for y, mask, message in wrong:
+        with pytest.raises(check.CheckFailed, match=message):
+            check.check_ising_labels(y, mask, T, gap=0.1)
+
+
+def test_check_ising_model():
+    import keras
+
+    from d2lite import layers
+
+    def build(*middle, out=None, shape=(10, 10)):
+        out = keras.layers.Dense(1, activation="sigmoid") if out is None else out
+        return keras.Sequential([keras.Input(shape), *middle, out])
+
+    good = build(keras.layers.RNN(layers.GRUCell(4)))
+    assert check.check_ising_model(good).startswith("Correct")
+    wrong = [
+        (build(keras.layers.Flatten(), keras.layers.Dense(4)), "no recurrent layer"),
+        (build(keras.layers.RNN(layers.GRUCell(4)), out=keras.layers.Dense(1)), "not probabilities"),
+        (build(keras.layers.RNN(layers.GRUCell(4)), out=keras.layers.Dense(2, activation="softmax")),
+         "expected \\(2, 1\\)"),
+        (build(keras.layers.Reshape((100, 1)), keras.layers.GRU(4)), "shape \\(100, 1\\)"),
+        (build(shape=(100,)), "cannot take a batch"),
+    ]
+    for model, message in wrong:
+        with pytest.raises(check.CheckFailed, match=message):
+            check.check_ising_model(model)
+
+
+def test_check_ising_crossing():
+    def interpolated(t, p):
+        i = np.flatnonzero(p < 0.5)[0]
+        return t[i - 1] + (p[i - 1] - 0.5) / (p[i - 1] - p[i]) * (t[i] - t[i - 1])
+
+    assert check.check_ising_crossing(interpolated).startswith("Correct")
+    with pytest.raises(check.CheckFailed, match="grid temperature"):
+        check.check_ising_crossing(lambda t, p: t[np.flatnonzero(p < 0.5)[0]])
+    with pytest.raises(check.CheckFailed, match="returned 0.5, expected 2.5"):
+        check.check_ising_crossing(lambda t, p: 0.5)
+    with pytest.raises(check.CheckFailed, match="raised IndexError"):
+        check.check_ising_crossing(lambda t, p: t[99])
