@@ -1,5 +1,6 @@
 """d2lite.ising against exact results: enumeration of small lattices, Kaufman's exact
-finite-lattice partition function, and Onsager's infinite-lattice solution.
+finite-lattice partition function (itself checked against enumeration), and Onsager's
+infinite-lattice solution (by scipy quadrature here, independently of the package).
 
 Statistical checks use margins of several standard errors (or the issue's fixed
 margins), with fixed seeds, so they fail only when the physics is wrong.
@@ -39,28 +40,6 @@ def exact_moments(e, m, N, T):
     return mean, var
 
 
-def kaufman_log_z(K, L):
-    """ln Z of the L×L periodic lattice (Kaufman 1949), for coupling K = 1/T."""
-    l = np.arange(2 * L)
-    c = np.cosh(2 * K) / np.tanh(2 * K) - np.cos(np.pi * l / L)
-    gamma = np.arccosh(c)
-    gamma[0] = 2 * K + np.log(np.tanh(K))  # signed: negative above T_c
-    odd, even = gamma[1::2], gamma[0::2]
-    terms = [np.prod(2 * np.cosh(L * odd / 2)), np.prod(2 * np.sinh(L * odd / 2)),
-             np.prod(2 * np.cosh(L * even / 2)), np.prod(2 * np.sinh(L * even / 2))]
-    return np.log(0.5) + L * L / 2 * np.log(2 * np.sinh(2 * K)) + np.log(sum(terms))
-
-
-def kaufman_energy_and_heat(T, L, h=1e-4):
-    """Exact energy per spin and specific heat per spin, by differentiating ln Z in K."""
-    K = 1.0 / T
-    f = [kaufman_log_z(K + d * h, L) for d in (-1, 0, 1)]
-    N = L * L
-    energy = -(f[2] - f[0]) / (2 * h) / N
-    heat = K**2 * (f[2] - 2 * f[1] + f[0]) / h**2 / N
-    return energy, heat
-
-
 def onsager_energy_by_quadrature(T):
     """u = -d(-βf)/dK from Onsager's double integral for -βf, by scipy quadrature."""
     K = 1.0 / T
@@ -74,15 +53,27 @@ def onsager_energy_by_quadrature(T):
     return -value / (2 * np.pi**2)
 
 
-def test_reference_formulas_agree_with_enumeration():
-    # Kaufman's formula, checked by brute force on 3×3 and 4×4, then trusted for L = 10.
-    for L in (3, 4):
+def test_kaufman_finite_lattice_formulas_match_enumeration_and_onsager():
+    # Brute force on 2x2, 3x3 and 4x4, then trusted for the sampler at L = 10.
+    for L in (2, 3, 4):
         e, m = enumerate_lattice(L)
-        for T in (1.0, TC, 3.0):
+        for T in (0.5, 1.0, TC, 3.0):
             mean, var = exact_moments(e, m, L * L, T)
-            energy, heat = kaufman_energy_and_heat(T, L)
-            assert energy == pytest.approx(mean["e"], abs=1e-6)
-            assert heat == pytest.approx(L * L * var["e"] / T**2, rel=1e-4)
+            assert ising.kaufman_energy(T, L) == pytest.approx(mean["e"], abs=1e-6)
+            assert ising.kaufman_specific_heat(T, L) == pytest.approx(L * L * var["e"] / T**2,
+                                                                      abs=1e-5)
+    # Large lattices tend to the infinite one, without overflow.
+    np.testing.assert_allclose(ising.kaufman_energy([2.0, 3.0], 256),
+                               ising.onsager_energy([2.0, 3.0]), atol=1e-6)
+    assert ising.kaufman_energy(TC, 256) == pytest.approx(-np.sqrt(2), abs=0.005)
+    # C at T_c grows like (8 / pi) K_c^2 ln L (Ferdinand & Fisher): +0.3431 per doubling.
+    growth = ising.kaufman_specific_heat(TC, 256) - ising.kaufman_specific_heat(TC, 128)
+    assert growth == pytest.approx(8 / np.pi * np.log(2) / TC**2, abs=0.001)
+    assert np.shape(ising.kaufman_energy(np.ones((2, 3)), 10)) == (2, 3)
+    with pytest.raises(ValueError, match="`L`"):
+        ising.kaufman_energy(2.0, 1)
+    with pytest.raises(ValueError, match="got -1.0"):
+        ising.kaufman_specific_heat([2.0, -1.0], 10)
 
 
 # ------------------------------------------------------------------ Monte Carlo vs exact
@@ -176,13 +167,14 @@ def test_specific_heat_of_ten_by_ten_peaks_near_tc_as_kaufman_says():
     obs = ising.observables(spins, T)
     peak = obs["temperature"][np.argmax(obs["specific_heat"])]
     assert 2.2 <= peak <= 2.45
-    exact = np.array([kaufman_energy_and_heat(t, 10) for t in temperatures])
-    assert 2.2 <= temperatures[np.argmax(exact[:, 1])] <= 2.45
+    exact_heat = ising.kaufman_specific_heat(temperatures, 10)
+    assert 2.2 <= temperatures[np.argmax(exact_heat)] <= 2.45
     # Energies within 5 standard errors of the exact finite-lattice values, at every T.
     e = ising.energy(spins)
     sem = np.array([e[T == t].std() for t in temperatures]) / np.sqrt(2048)
-    np.testing.assert_array_less(np.abs(obs["energy"] - exact[:, 0]), 5 * sem + 1e-4)
-    np.testing.assert_allclose(obs["specific_heat"], exact[:, 1], rtol=0.15)
+    exact_energy = ising.kaufman_energy(temperatures, 10)
+    np.testing.assert_array_less(np.abs(obs["energy"] - exact_energy), 5 * sem + 1e-4)
+    np.testing.assert_allclose(obs["specific_heat"], exact_heat, rtol=0.15)
 
 
 # ------------------------------------------------------------------ sampler contract
