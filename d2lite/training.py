@@ -136,7 +136,7 @@ def _make_cell(cell, units, layer_index, num_layers):
 
 def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.0,
                    embedding_dim=None, learning_rate=None, clipnorm=1.0, jit_compile=True,
-                   steps_per_execution=1, compile=True, name=None):
+                   steps_per_execution=1, unroll=False, compile=True, name=None):
     """Build (and compile) a character-level language model.
 
     tokens `(batch, steps)` → one-hot (or `Embedding`) → `num_layers`
@@ -164,6 +164,8 @@ def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.
         jit_compile: passed to `compile` (default True: XLA, markedly faster
             for recurrent loops on the TensorFlow backend).
         steps_per_execution: passed to `compile` (default 1).
+        unroll: passed to `keras.layers.RNN` (default False): True writes out
+            every time step in the graph instead of looping.
         compile: compile the model (default True).
         name: model name (default None: e.g. "lstm_lm").
 
@@ -202,7 +204,8 @@ def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.
         if i > 0 and dropout > 0:
             x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
         rnn_cell = _make_cell(cell, units, i, num_layers)
-        x = keras.layers.RNN(rnn_cell, return_sequences=True, name=f"rnn_{i + 1}")(x)
+        x = keras.layers.RNN(rnn_cell, return_sequences=True, unroll=unroll,
+                             name=f"rnn_{i + 1}")(x)
     outputs = keras.layers.Dense(vocab_size, name="logits")(x)
     if name is None:
         name = f"{cell}_lm" if isinstance(cell, str) else "rnn_lm"
