@@ -8,8 +8,14 @@ otherwise, so a notebook cell shows immediate, specific feedback.
 The functions are grouped by notebook below.
 """
 
+import numpy as _np
+
 __all__ = [
     "CheckFailed",
+    "check_clip_gradients",
+    "check_k_step_forecast",
+    "check_perplexity",
+    "check_vocab",
     "check_ising_crossing",
     "check_ising_labels",
     "check_ising_model",
@@ -31,6 +37,263 @@ def _fail(message):
 
 def _ok(what):
     return f"Correct: {what}"
+
+
+
+# ============================================================================
+# Notebooks 01-04: sequences, tokenization, language models, RNNs
+# ============================================================================
+# Checks for the exercises of 01_sequences (a k-step forecast that feeds its own
+# predictions back), 02_tokenization (a vocabulary built by hand), 03_language_models
+# (perplexity from probabilities) and 04_rnn (gradient clipping by the global norm).
+
+
+def check_k_step_forecast(forecast):
+    """Check a function that forecasts `k` steps ahead by feeding predictions back.
+
+    `forecast(predict, history, k, tau)` is given a one-step model `predict(window)`
+    (a 1-D array of the last `tau` values, oldest first → the next value), the
+    observed `history` (at least `tau` values), a horizon `k` and the window
+    length `tau`, and returns the
+    `k` predicted values: the first from the last `tau` observations, each later
+    one from a window that ends with the predictions made so far.
+
+    The check uses `tau = 2` and `predict(w) = w[-1] + 0.5 w[0]`, a model whose
+    answer changes when the window is reversed, shifted or mixed with observations.
+
+    Args:
+        forecast: the student's function `forecast(predict, history, k, tau)`.
+
+    Returns:
+        A "Correct: ..." message.
+
+    Raises:
+        CheckFailed: naming the mistake (wrong number of values, windows that
+            never contain the predictions, a reversed window, a changed history).
+
+    Example:
+        >>> def forecast(predict, history, k, tau):
+        ...     values = list(history)
+        ...     for _ in range(k):
+        ...         values.append(predict(np.array(values[-2:])))
+        ...     return np.array(values[len(history):])
+        >>> check_k_step_forecast(forecast)
+        'Correct: 5 values, each predicted from a window that holds the previous predictions.'
+    """
+    tau, k = 2, 5
+    history = _np.array([1.0, 2.0, 3.0, 4.0])
+    original = history.copy()
+    calls = []
+
+    def predict(window):
+        window = _np.asarray(window, dtype=float).ravel()
+        calls.append(window.copy())
+        if window.shape != (tau,):
+            _fail(f"`predict` was given a window of {window.size} values; the model takes the "
+                  f"last tau = {tau} values, e.g. `predict(values[-{tau}:])`.")
+        return window[-1] + 0.5 * window[0]
+
+    result = _np.asarray(forecast(predict, history, k, tau), dtype=float).ravel()
+    if not _np.array_equal(history, original):
+        _fail("`forecast` changed the history it was given; copy it (e.g. `list(history)`) "
+              "before appending predictions.")
+    values = list(original)
+    for _ in range(k):
+        values.append(values[-1] + 0.5 * values[-2])
+    expected = _np.array(values[len(original):])
+    if result.shape != (k,):
+        _fail(f"`forecast(predict, history, k={k}, tau={tau})` should return the {k} predicted values, "
+              f"got {result.size} value(s). Return only the predictions, not the history.")
+    if _np.allclose(result, expected):
+        return _ok(f"{k} values, each predicted from a window that holds the previous "
+                   "predictions.")
+    # Which mistake? Predictions from observed windows only (one-step, repeated).
+    if _np.allclose(result, _np.full(k, original[-1] + 0.5 * original[-2])):
+        _fail("every prediction comes from the same window of observations: append each "
+              "prediction to the values and take the next window from their end, so that "
+              "later windows contain earlier predictions.")
+    reversed_values = list(original)
+    for _ in range(k):
+        reversed_values.append(reversed_values[-2] + 0.5 * reversed_values[-1])
+    if _np.allclose(result, reversed_values[len(original):]):
+        _fail("the windows are reversed (newest value first); pass them oldest first, in "
+              "the order of the series, as the model was trained.")
+    bad = int(_np.flatnonzero(~_np.isclose(result, expected))[0])
+    _fail(f"prediction {bad + 1} of {k} is {result[bad]:.4g}; expected {expected[bad]:.4g} "
+          f"(history {original.tolist()}, one-step model w[-1] + 0.5 w[0]). The "
+          "windows given to `predict` were: " + ", ".join(str(c.tolist()) for c in calls[:k]))
+
+
+def check_vocab(token_to_idx, tokens):
+    """Check a vocabulary built by hand: `<unk>` first, then by descending frequency.
+
+    The rules of `d2lite.text.Vocab` (with `min_freq=0` and no reserved tokens):
+    index 0 is `"<unk>"`; then every distinct token of `tokens`, the most frequent
+    first, ties in alphabetical order; indices 0, 1, 2, ... without gaps.
+
+    Args:
+        token_to_idx: the student's dict mapping each token to its index.
+        tokens: the tokens the vocabulary was built from (a flat list).
+
+    Returns:
+        A "Correct: ..." message.
+
+    Raises:
+        CheckFailed: naming the first rule broken and the tokens involved.
+
+    Example:
+        >>> check_vocab({"<unk>": 0, "a": 1, "b": 2, "c": 3}, list("abacab"))
+        "Correct: 4 entries: '<unk>' at 0, then 3 tokens by descending frequency."
+    """
+    import collections
+
+    if not isinstance(token_to_idx, dict):
+        _fail(f"expected a dict token -> index, got {type(token_to_idx).__name__}.")
+    counts = collections.Counter(tokens)
+    if token_to_idx.get("<unk>") != 0:
+        _fail(f"'<unk>' should have index 0, got {token_to_idx.get('<unk>')!r}: unknown tokens "
+              "map to index 0, so it must come first.")
+    indices = sorted(token_to_idx.values())
+    if indices != list(range(len(token_to_idx))):
+        _fail(f"the indices should be 0, 1, ..., {len(token_to_idx) - 1} with no gaps or "
+              f"repeats; got {len(set(indices))} distinct indices from {min(indices)} to "
+              f"{max(indices)}.")
+    missing = sorted(set(counts) - set(token_to_idx))
+    if missing:
+        _fail(f"{len(missing)} token(s) of the text are missing, e.g. {missing[:5]}.")
+    extra = sorted(set(token_to_idx) - set(counts) - {"<unk>"})
+    if extra:
+        _fail(f"{len(extra)} entries are not tokens of the text, e.g. {extra[:5]}.")
+    idx_to_token = sorted(token_to_idx, key=token_to_idx.get)[1:]
+    for a, b in zip(idx_to_token, idx_to_token[1:]):
+        if counts[a] < counts[b]:
+            _fail(f"{a!r} (count {counts[a]}) comes before {b!r} (count {counts[b]}): "
+                  "sort by descending frequency.")
+        if counts[a] == counts[b] and a > b:
+            _fail(f"{a!r} and {b!r} both occur {counts[a]} times; break ties alphabetically, "
+                  f"so {b!r} comes first (sort by (-count, token)).")
+    return _ok(f"{len(token_to_idx)} entries: '<unk>' at 0, then {len(counts)} tokens by "
+               "descending frequency.")
+
+
+def check_perplexity(perplexity):
+    """Check a function `perplexity(probs)` of the probabilities given to the true tokens.
+
+    .. math:: \\mathrm{PPL} = \\exp\\Big(-\\frac1n \\sum_{t=1}^n \\log p_t\\Big)
+
+    Tried on known cases: a perfect model (every p = 1) scores 1, uniform guessing
+    among 28 characters scores 28, and a mixed example must match the formula.
+
+    Args:
+        perplexity: the student's function taking a 1-D array of probabilities.
+
+    Returns:
+        A "Correct: ..." message.
+
+    Raises:
+        CheckFailed: naming the mistake (a sum instead of a mean, base-2 logs,
+            the arithmetic mean of 1/p, the inverse, a missing minus sign).
+
+    Example:
+        >>> check_perplexity(lambda p: float(np.exp(-np.mean(np.log(p)))))
+        'Correct: 1 for a perfect model, 28 for guessing among 28 characters, and exp of the mean negative log-likelihood in general.'
+    """
+    p = _np.array([0.5, 0.25, 0.1, 0.8, 0.05])
+    nll = -_np.log(p)
+    right = float(_np.exp(nll.mean()))
+    value = _number(perplexity, p)
+    if not _np.isclose(value, right, rtol=1e-6):
+        wrong = [(_np.exp(nll.sum()), "exp of the *sum* of the negative log-likelihoods; "
+                                      "divide by the number of tokens first"),
+                 (_np.mean(1 / p), "the arithmetic mean of 1/p; perplexity is the geometric "
+                                   "mean"),
+                 (1 / right, "1 / perplexity (the geometric mean of p); the minus sign is "
+                             "missing"),
+                 (_np.exp(-p.mean()), "exp of the mean probability; take logs first")]
+        for wrong_value, what in wrong:
+            if _np.isclose(value, wrong_value, rtol=1e-6):
+                _fail(f"for p = {p.tolist()} you return {value:.4g}, which is {what}; "
+                      f"expected {right:.4g}.")
+        _fail(f"for p = {p.tolist()} the perplexity is exp(mean(-log p)) = {right:.4g}, got "
+              f"{value:.4g}.")
+    for probs, expected, what in [(_np.ones(6), 1.0, "a perfect model (every p = 1)"),
+                                  (_np.full(10, 1 / 28), 28.0,
+                                   "uniform guessing among 28 characters")]:
+        value = _number(perplexity, probs)
+        if not _np.isclose(value, expected, rtol=1e-6):
+            _fail(f"for {what} the perplexity is {expected:g}, got {value:.4g}.")
+    return _ok("1 for a perfect model, 28 for guessing among 28 characters, and exp of "
+               "the mean negative log-likelihood in general.")
+
+
+def _number(fn, probs):
+    try:
+        return float(fn(probs))
+    except (TypeError, ValueError) as err:
+        _fail(f"`perplexity` should return one number for a 1-D array of probabilities ({err}).")
+
+
+def check_clip_gradients(clip):
+    """Check a NumPy gradient-clipping function `clip(grads, theta)`.
+
+    .. math:: \\mathbf g \\leftarrow \\min\\Big(1, \\frac{\\theta}{\\|\\mathbf g\\|}\\Big)\\,
+              \\mathbf g, \\qquad \\|\\mathbf g\\| = \\sqrt{\\textstyle\\sum_W \\|\\mathbf g_W\\|^2}
+
+    `grads` is a list of arrays (one per weight tensor); the norm is taken over all
+    of them together (Keras's `global_clipnorm`).
+
+    Args:
+        clip: the student's function, returning a list of arrays of the same shapes.
+
+    Returns:
+        A "Correct: ..." message.
+
+    Raises:
+        CheckFailed: naming the mistake (clipping each tensor on its own, clipping
+            element-wise, scaling small gradients up, changing the inputs in place).
+
+    Example:
+        >>> def clip(grads, theta):
+        ...     norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+        ...     return [g * min(1.0, theta / norm) for g in grads]
+        >>> check_clip_gradients(clip)
+        'Correct: all gradients are scaled together to a global norm of at most theta; small ones are left alone.'
+    """
+    grads = [_np.array([3.0, 4.0]), _np.array([[12.0]])]  # global norm 13
+    originals = [g.copy() for g in grads]
+    theta = 1.0
+    result = clip(grads, theta)
+    if any(not _np.array_equal(g, o) for g, o in zip(grads, originals)):
+        _fail("`clip` changed the gradients it was given in place; return new arrays.")
+    try:
+        result = [_np.asarray(r, dtype=float) for r in result]
+    except TypeError:
+        _fail(f"`clip` should return a list of arrays, got {type(result).__name__}.")
+    if len(result) != 2 or [r.shape for r in result] != [(2,), (1, 1)]:
+        _fail("`clip` should return one array per gradient, with the same shapes "
+              f"[(2,), (1, 1)]; got {[r.shape for r in result]}.")
+    expected = [g / 13.0 for g in grads]
+    if not all(_np.allclose(r, e) for r, e in zip(result, expected)):
+        per_tensor = [_np.array([0.6, 0.8]), _np.array([[1.0]])]
+        elementwise = [_np.array([1.0, 1.0]), _np.array([[1.0]])]
+        if all(_np.allclose(r, e) for r, e in zip(result, per_tensor)):
+            _fail("each tensor was clipped to norm theta on its own (Keras's `clipnorm`), "
+                  "which changes the direction of the whole gradient. Compute one norm over "
+                  "all tensors together and scale every tensor by the same factor.")
+        if all(_np.allclose(r, e) for r, e in zip(result, elementwise)):
+            _fail("the entries were clipped one by one (like np.clip / `clipvalue`), which "
+                  "changes the direction. Scale all gradients by min(1, theta / ||g||).")
+        _fail(f"grads {[g.tolist() for g in grads]} have global norm 13, so with theta = 1 "
+              f"they become {[e.round(4).tolist() for e in expected]}; got "
+              f"{[r.round(4).tolist() for r in result]}.")
+    small = [_np.array([0.3, 0.4]), _np.array([[0.0]])]  # norm 0.5 < theta
+    result = [_np.asarray(r, dtype=float) for r in clip(small, theta)]
+    if not all(_np.allclose(r, s) for r, s in zip(result, small)):
+        _fail("gradients whose global norm (0.5) is already below theta = 1 must be left "
+              "alone; you scaled them (did you forget the min(1, ...)?). Got "
+              f"{[r.tolist() for r in result]}.")
+    return _ok("all gradients are scaled together to a global norm of at most theta; small "
+               "ones are left alone.")
 
 
 # ============================================================================
