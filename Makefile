@@ -9,7 +9,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 --sanitize-wi
 
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help venv lab run test test-package test-backends test-notebooks benchmarks clean
+.PHONY: help venv lab run test browser-deps test-package test-backends test-torch test-notebooks benchmarks clean
 
 help:
 	@echo "make lab    - set up .venv and open the series in JupyterLab"
@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 run: $(STAMP)
 	mkdir -p build
@@ -37,14 +37,29 @@ run: $(STAMP)
 test-backends: $(STAMP)
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -m backend tests
 
+# Opt-in: the layer tests under PyTorch. torch==2.13.0 is a CPU wheel on the course machines;
+# elsewhere pip may fetch a multi-GB CUDA build, so `make test` does not install it.
+test-torch: $(STAMP)
+	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -q -m backend tests
+
 test-package: $(STAMP)
 	$(BIN)/python -m pytest tests
 
 test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL) notebooks
 
+# tests/test_browser.py drives JupyterLab in Debian's chromium; CI (CI=true, as root on
+# Debian) installs it here, elsewhere the test is skipped with the reason when it is missing.
+browser-deps:
+	@if [ "$$CI" = "true" ] && ! command -v chromium >/dev/null 2>&1 \
+	    && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
 # The whole suite: JAX layer tests first, then the package and every notebook on TF.
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -m backend tests
 	$(BIN)/python -m pytest $(NBVAL) tests notebooks
 

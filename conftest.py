@@ -18,3 +18,4 @@ def pytest_collectstart(collector):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "backend: layer tests that also run under KERAS_BACKEND=jax")
+    config.addinivalue_line("markers", "browser: JupyterLab driven in headless Chromium")

@@ -1,0 +1,166 @@
+"""A real-browser check: JupyterLab in headless Chromium runs notebook 01 through its menus.
+
+nbval proves the notebooks run in a kernel; this proves a student's path works too: the
+JupyterLab that `make lab` installs serves the notebook, the page loads, "Run > Run All
+Cells" executes every cell, no error output appears, and the saved notebook holds every
+result. A screenshot is written to build/browser/ for a person to look at.
+
+It needs Debian's `chromium` (the Makefile installs it in CI) and the `playwright` package,
+which drives that system browser (no browser download). Without either it is skipped with
+the reason. JupyterLab runs on 127.0.0.1 with a random token, on a copy of the notebook in a
+temporary folder with its own settings, so the repository is never written to.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = "01_sequences.ipynb"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)"),
+]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_server(url, token, proc, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"jupyter lab did not answer at {url} within {timeout} s")
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab on loopback serving a copy of the notebook; yields (url, token, folder)."""
+    work = tmp_path / "notebooks"
+    work.mkdir()
+    shutil.copy(ROOT / "notebooks" / NOTEBOOK, work / NOTEBOOK)
+    settings = tmp_path / "settings"
+    # Render every cell (no windowing), so the page holds all prompts and outputs.
+    tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text(json.dumps({"windowingMode": "none"}))
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+           "JUPYTERLAB_SETTINGS_DIR": str(settings),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "IPYTHONDIR": str(tmp_path / "ipython"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
+           "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={work}", "--ServerApp.port_retries=0",
+           "--LabApp.news_url=None",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI containers run as root
+        cmd.append("--allow-root")
+    log = open(tmp_path / "jupyter.log", "w")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            _wait_for_server(url, token, proc)
+        except (RuntimeError, TimeoutError) as err:
+            log.flush()
+            tail = (tmp_path / "jupyter.log").read_text()[-3000:]
+            raise RuntimeError(f"{err}; its log ends with:\n{tail}") from None
+        yield url, token, work
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_notebook_runs_all_cells_in_jupyterlab(lab):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    url, token, work = lab
+    source = json.loads((work / NOTEBOOK).read_text())
+    n_code = sum(c["cell_type"] == "code" for c in source["cells"])
+    shots = ROOT / "build" / "browser"
+    shots.mkdir(parents=True, exist_ok=True)
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+            # The kernel has started once the toolbar reports it idle.
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                                   timeout=90_000)
+            # JupyterLab renders long notebooks in chunks: wait for all the code cells.
+            page.wait_for_function(
+                "n => document.querySelectorAll('.jp-Notebook .jp-CodeCell').length === n",
+                arg=n_code, timeout=60_000)
+
+            # Through the menus, as a student would: Run > Run All Cells.
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+            # Done when every code cell shows an execution count and the kernel is idle.
+            page.wait_for_function(
+                """n => {
+                    const prompts = [...document.querySelectorAll(
+                        '.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')];
+                    const done = prompts.filter(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
+                    const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
+                    return done.length === n && status &&
+                           status.getAttribute('data-status') === 'idle';
+                }""", arg=n_code, timeout=300_000, polling=1000)
+
+            errors = page.locator(
+                ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+            tracebacks = [t for t in errors.all_inner_texts()
+                          if "Traceback" in t or "Error" in t]
+            news = page.get_by_role("button", name="No", exact=True)
+            if news.count():  # JupyterLab's "notified about news?" toast, in the screenshot
+                news.first.click()
+            page.locator(".jp-Notebook").first.click()
+            page.keyboard.press("Control+s")
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(shots / NOTEBOOK.replace(".ipynb", ".png")), full_page=True)
+        finally:
+            browser.close()
+
+    assert not tracebacks, f"error output in the browser:\n{tracebacks[0][:2000]}"
+    saved = json.loads((work / NOTEBOOK).read_text())
+    code = [c for c in saved["cells"] if c["cell_type"] == "code"]
+    assert all(c["execution_count"] for c in code), "a cell was not executed in the browser"
+    outputs = [o for c in code for o in c["outputs"]]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    # The cells that nbval checks printed the same here as in the committed notebook.
+    committed = [c for c in source["cells"] if c["cell_type"] == "code"]
+    for ran, stored in zip(code, committed):
+        if "".join(stored["source"]).startswith("# NBVAL_CHECK_OUTPUT"):
+            text = lambda cell: "".join("".join(o.get("text", "")) for o in cell["outputs"]
+                                        if o["output_type"] == "stream")
+            assert text(ran) == text(stored), "".join(stored["source"])[:200]
