@@ -9,12 +9,14 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 --sanitize-wi
 
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help venv lab run test browser-deps test-package test-backends test-torch test-notebooks benchmarks clean
+.PHONY: help venv lab run student html test browser-deps test-package test-backends test-torch test-notebooks benchmarks clean
 
 help:
 	@echo "make lab    - set up .venv and open the series in JupyterLab"
 	@echo "make test   - set up .venv and run every test, every notebook included"
 	@echo "make run    - execute every notebook headless into build/ (notebooks + HTML)"
+	@echo "make student - student copies in build/student/ (solutions and outputs cleared)"
+	@echo "make html   - the executed series as a website in build/site/ (no re-execution)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +34,14 @@ run: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=600 \
 		--output-dir build notebooks/*.ipynb
 	$(BIN)/jupyter nbconvert --to html --output-dir build build/*.ipynb
+
+# Student copies: solution regions replaced as nbgrader does, outputs cleared (tools/student.py).
+student: $(STAMP)
+	$(BIN)/python tools/student.py --output-dir build/student notebooks/[0-9][0-9]_*.ipynb
+
+# The committed, already executed notebooks as HTML pages with an index (tools/render_site.py).
+html: $(STAMP)
+	$(BIN)/python tools/render_site.py --output-dir build/site
 
 # Layer tests again under JAX (Keras picks the backend from KERAS_BACKEND).
 test-backends: $(STAMP)

@@ -1,0 +1,151 @@
+"""Insert or update a "← previous | Index | next →" cell in every notebook of the series.
+
+    python tools/navigation.py                # the notebooks in notebooks/
+    python tools/navigation.py path/to/dir    # the NN_*.ipynb notebooks in another folder
+
+The series is the `NN_*.ipynb` files of the folder in name order; each notebook gets one
+markdown cell linking its neighbours by their titles (the first line of their title cell):
+
+    [← 03 · Language models](03_language_models.ipynb) | [Index](../README.md#the-notebooks) | [05 · GRU →](05_gru.ipynb)
+
+The first notebook has no "previous" link, the last no "next" link. The cell sits second,
+right after the `# NN · Title` cell: a reader sees where the lesson sits before starting,
+next to the prerequisites that the title cell names, and the title cell stays first as
+tests/test_notebook_structure.py requires. (`make html` also repeats it at the foot of each
+rendered page, where "next" is wanted.)
+
+The cell is recognised by its metadata `{"d2lite": {"navigation": true}}` and has the fixed
+id `d2lite-navigation`, so the script is idempotent: a second run rewrites nothing (files are
+written only when their text changes, and an unchanged notebook is byte-identical). Other
+cells, outputs and metadata are left alone. The links name neighbours that exist in the
+folder, so rerun the script after adding or renaming a notebook, or changing a title.
+"""
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+INDEX = "../README.md#the-notebooks"
+CELL_ID = "d2lite-navigation"
+NOTEBOOK_NAME = re.compile(r"\d\d_[a-z0-9_]+\.ipynb")
+
+
+def is_navigation(cell):
+    """True for a cell that this script wrote (by its metadata)."""
+    return bool(cell.get("metadata", {}).get("d2lite", {}).get("navigation"))
+
+
+def title(nb):
+    """The notebook's title: the first line of its first cell without the leading '#'.
+
+    Example:
+        >>> title(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 04 · RNNs\\n")]))
+        '04 · RNNs'
+    """
+    return nb.cells[0].source.strip().splitlines()[0].lstrip("#").strip()
+
+
+def series(folder):
+    """The notebooks of the series in `folder`, in lecture (name) order."""
+    return sorted(p for p in Path(folder).glob("*.ipynb") if NOTEBOOK_NAME.fullmatch(p.name))
+
+
+def navigation_source(previous=None, following=None, index=INDEX):
+    """The markdown of a navigation cell.
+
+    Args:
+        previous: `(title, link)` of the previous notebook, or None for the first one.
+        following: `(title, link)` of the next notebook, or None for the last one.
+        index: the link of the index (default: the notebook table of README.md).
+
+    Returns:
+        One line of markdown links separated by " | ".
+    """
+    def escape(text):
+        return re.sub(r"([\[\]])", r"\\\1", text)
+
+    links = []
+    if previous is not None:
+        links.append(f"[← {escape(previous[0])}]({previous[1]})")
+    links.append(f"[Index]({index})")
+    if following is not None:
+        links.append(f"[{escape(following[0])} →]({following[1]})")
+    return " | ".join(links)
+
+
+def set_navigation(nb, source, position=1):
+    """Put one navigation cell holding `source` at `position`, replacing any earlier one.
+
+    Args:
+        nb: a version-4 `NotebookNode`, modified in place.
+        source: the cell's markdown (see `navigation_source`).
+        position: where the cell goes once earlier navigation cells are removed (default 1,
+            right after the title cell).
+
+    Returns:
+        The notebook.
+    """
+    nb.cells = [cell for cell in nb.cells if not is_navigation(cell)]
+    cell = nbformat.v4.new_markdown_cell(source, id=CELL_ID,
+                                         metadata={"d2lite": {"navigation": True}})
+    if nb.nbformat_minor < 5:  # cell ids arrived in nbformat 4.5
+        del cell["id"]
+    nb.cells.insert(position, cell)
+    return nb
+
+
+def add_navigation(paths, index=INDEX, link=lambda path: path.name):
+    """Return `{path: notebook}` with each notebook's navigation cell set from its neighbours.
+
+    Args:
+        paths: the notebooks of the series, in order.
+        index: the link of the index.
+        link: maps a neighbour's path to the link target (default: its file name).
+
+    Returns:
+        A dict from path to the updated `NotebookNode` (nothing is written).
+    """
+    notebooks = {path: nbformat.read(path, as_version=4) for path in paths}
+    entries = [(title(nb), link(path)) for path, nb in notebooks.items()]
+    for i, nb in enumerate(notebooks.values()):
+        previous = entries[i - 1] if i > 0 else None
+        following = entries[i + 1] if i + 1 < len(entries) else None
+        set_navigation(nb, navigation_source(previous, following, index))
+    return notebooks
+
+
+def _text(nb):
+    nbformat.validate(nb)
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"  # as nbformat.write does
+
+
+def update_folder(folder, index=INDEX):
+    """Set the navigation cell of every notebook in `folder`; return the paths rewritten."""
+    changed = []
+    for path, nb in add_navigation(series(folder), index).items():
+        text = _text(nb)
+        if text != path.read_text(encoding="utf-8"):
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=ROOT / "notebooks")
+    parser.add_argument("--index", default=INDEX, help=f"link of the index (default {INDEX})")
+    args = parser.parse_args(argv)
+    changed = update_folder(args.folder, args.index)
+    for path in changed:
+        print(f"updated {path}")
+    print(f"{len(changed)} of {len(series(args.folder))} notebook(s) changed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
