@@ -12,9 +12,13 @@ import numpy as _np
 
 __all__ = [
     "CheckFailed",
+    "check_bidirectional",
     "check_clip_gradients",
+    "check_gru_step",
     "check_k_step_forecast",
+    "check_lstm_step",
     "check_perplexity",
+    "check_stacked_num_params",
     "check_vocab",
     "check_ising_crossing",
     "check_ising_labels",
@@ -816,3 +820,489 @@ def check_ising_crossing(crossing):
         _fail(f"crossing(temperatures={t.tolist()}, probabilities={p.tolist()}) returned "
               f"{got:.4g}, expected {expected:.4g}.{hint}")
     return _ok("the 0.5 crossing is interpolated between the two temperatures around it.")
+
+
+# ============================================================================
+# Notebooks 07-08: bidirectional and deep RNNs
+# ============================================================================
+# Checks for 07_bidirectional.ipynb (a bidirectional RNN written with two loops)
+# and 08_deep_rnn.ipynb (the parameter count of a stacked language model).
+
+import numpy as _np  # noqa: E402 (this section is appended to the module)
+
+
+def _tanh_step(seed, d, h):
+    """A tanh RNN step (x_t, H) -> H' with fixed random weights, for the checks."""
+    rng = _np.random.default_rng(seed)
+    W, U, b = rng.normal(size=(d, h)), rng.normal(scale=0.5, size=(h, h)), rng.normal(size=h)
+    return lambda x, H: _np.tanh(_np.asarray(x) @ W + _np.asarray(H) @ U + b)
+
+
+def _run_loop(step, X, H, times):
+    """States of `step` visited in the order `times`, stored in that order."""
+    states = []
+    for t in times:
+        H = step(X[:, t], H)
+        states.append(H)
+    return _np.stack(states, axis=1)
+
+
+def check_bidirectional(bidirectional):
+    """Check a from-scratch bidirectional RNN, `bidirectional(forward_step, backward_step, X, H0)`.
+
+    .. math:: \\overrightarrow{\\mathbf H}_t = f(\\mathbf X_t, \\overrightarrow{\\mathbf H}_{t-1}),
+              \\qquad
+              \\overleftarrow{\\mathbf H}_t = g(\\mathbf X_t, \\overleftarrow{\\mathbf H}_{t+1}),
+              \\qquad
+              \\mathbf H_t = [\\overrightarrow{\\mathbf H}_t ; \\overleftarrow{\\mathbf H}_t]
+
+    `forward_step(X_t, H)` and `backward_step(X_t, H)` compute one step of two
+    RNNs with their own weights (inputs `(batch, d)` and `(batch, h)`, output
+    `(batch, h)`); `X` has shape `(batch, T, d)`; both directions start from
+    `H0`, of shape `(batch, h)`: the forward one before step 1, the backward one
+    after step T. The answer has shape `(batch, T, 2h)`, the forward state
+    first (Keras's `Bidirectional(merge_mode="concat")`).
+
+    Args:
+        bidirectional: the student's function.
+
+    Returns:
+        A "Correct: ..." message.
+
+    Raises:
+        CheckFailed: naming the mistake (concatenation along time, the halves
+            swapped, the backward states left in reversed order, a backward loop
+            that runs forwards, the forward step used twice, the backward RNN
+            started from the forward one's last state, `H0` ignored).
+
+    Example:
+        >>> def bidirectional(forward_step, backward_step, X, H0):
+        ...     T = X.shape[1]
+        ...     H, forward = H0, []
+        ...     for t in range(T):
+        ...         H = forward_step(X[:, t], H)
+        ...         forward.append(H)
+        ...     H, backward = H0, [None] * T
+        ...     for t in reversed(range(T)):
+        ...         H = backward_step(X[:, t], H)
+        ...         backward[t] = H
+        ...     return np.concatenate([np.stack(forward, 1), np.stack(backward, 1)], axis=-1)
+        >>> check_bidirectional(bidirectional)
+        'Correct: H_t = [forward H_t ; backward H_t], the backward state at t summarising X_t, ..., X_T.'
+    """
+    n, T, d, h = 2, 5, 3, 2
+    forward_step, backward_step = _tanh_step(70, d, h), _tanh_step(71, d, h)
+    rng = _np.random.default_rng(72)
+    X = rng.normal(size=(n, T, d))
+    H0 = rng.normal(scale=0.5, size=(n, h))
+    X_given, H0_given = X.copy(), H0.copy()
+    try:
+        result = bidirectional(forward_step, backward_step, X_given, H0_given)
+        result = _np.asarray(result, dtype=float)
+    except CheckFailed:
+        raise
+    except Exception as err:  # whatever a student's code raises
+        _fail(f"bidirectional(forward_step, backward_step, X, H0) with X of shape {X.shape} and "
+              f"H0 of shape {H0.shape} raised {type(err).__name__}: {err}")
+    if not (_np.array_equal(X_given, X) and _np.array_equal(H0_given, H0)):
+        _fail("your function changed X or H0 in place; reverse with a view or a copy "
+              "(X[:, ::-1] or np.flip(X, axis=1)) instead of assigning into X.")
+
+    forward = _run_loop(forward_step, X, H0, range(T))
+    backward = _run_loop(backward_step, X, H0, reversed(range(T)))[:, ::-1]
+    right = _np.concatenate([forward, backward], axis=-1)
+    if result.shape == (n, 2 * T, h):
+        _fail(f"the result has shape {result.shape}: the two directions were stacked along "
+              f"the time axis. Concatenate them along the features (axis=-1) to get "
+              f"(batch, T, 2h) = {right.shape}.")
+    if result.shape == (n, T, h):
+        if _np.allclose(result, forward + backward) or _np.allclose(result, forward):
+            _fail(f"the result has shape {result.shape}, one state per step: you kept one "
+                  "direction or summed them. Concatenate [forward ; backward] along the "
+                  f"features to get shape {right.shape}.")
+        _fail(f"the result has shape {result.shape}; expected (batch, T, 2h) = {right.shape}, "
+              "the two directions concatenated along the features.")
+    if result.shape != right.shape:
+        _fail(f"the result has shape {result.shape}; expected (batch, T, 2h) = {right.shape} "
+              f"for X of shape {X.shape} and h = {h}.")
+    if _np.allclose(result, right, atol=1e-6):
+        return _ok("H_t = [forward H_t ; backward H_t], the backward state at t summarising "
+                   "X_t, ..., X_T.")
+
+    first, second = result[..., :h], result[..., h:]
+    if _np.allclose(first, backward, atol=1e-6) and _np.allclose(second, forward, atol=1e-6):
+        _fail("the halves are swapped: put the forward state first, [forward ; backward], "
+              "as Keras's Bidirectional does.")
+    if not _np.allclose(first, forward, atol=1e-6):
+        if _np.allclose(first, _run_loop(forward_step, X, _np.zeros_like(H0), range(T)),
+                        atol=1e-6):
+            _fail("the forward RNN starts from zeros; start it from H0.")
+        _fail("the first half (the forward RNN) is wrong: it should be H_t = "
+              "forward_step(X[:, t], H_{t-1}) for t = 0, ..., T-1, starting from H0.")
+    wrong = [
+        (backward[:, ::-1], "the backward states are in reversed time order: the state "
+                            "computed first belongs to the last step. Flip them back "
+                            "(e.g. [:, ::-1]) so that position t holds the state after "
+                            "reading X_T, ..., X_t."),
+        (_run_loop(backward_step, X, H0, range(T)),
+         "the backward RNN reads the sequence forwards (t = 0, 1, ...); loop over "
+         "reversed(range(T)), or run it on X[:, ::-1] and flip its states back."),
+        (_run_loop(forward_step, X, H0, reversed(range(T)))[:, ::-1],
+         "the backward direction uses forward_step: the two directions have their own "
+         "weights, so call backward_step."),
+        (_run_loop(backward_step, X, forward[:, -1], reversed(range(T)))[:, ::-1],
+         "the backward RNN starts from the forward RNN's last state; both directions start "
+         "from H0 (reset H before the backward loop)."),
+        (_run_loop(backward_step, X, _np.zeros_like(H0), reversed(range(T)))[:, ::-1],
+         "the backward RNN starts from zeros; start it from H0."),
+        (_run_loop(backward_step, X[::-1], H0, reversed(range(T)))[:, ::-1],
+         "the sequence was reversed along the batch axis (X[::-1]); reverse time, X[:, ::-1]."),
+    ]
+    for candidate, message in wrong:
+        if _np.allclose(second, candidate, atol=1e-6):
+            _fail(message)
+    bad = int(_np.flatnonzero(~_np.isclose(second, backward, atol=1e-6).all(axis=(0, 2)))[0])
+    _fail(f"the second half (the backward RNN) is wrong from time step {bad} on: it should "
+          "be H_t = backward_step(X[:, t], H_{t+1}) for t = T-1, ..., 0, starting from H0, "
+          "stored at position t.")
+
+
+_GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+
+
+def _lm_params(V, h, L, cell, gates=None, first_input=None, other_input=None,
+               recurrent=True, rnn_bias=True, output=True, output_bias=True):
+    """Parameter count of `training.language_model`, with switches for common mistakes."""
+    g = _GATES[cell] if gates is None else gates
+    d1 = V if first_input is None else first_input
+    dl = h if other_input is None else other_input
+
+    def layer(d):
+        return g * (d * h + (h * h if recurrent else 0) + (h if rnn_bias else 0))
+
+    total = layer(d1) + (L - 1) * layer(dl)
+    if output:
+        total += h * V + (V if output_bias else 0)
+    return total
+
+
+def check_stacked_num_params(num_params):
+    """Check `num_params(vocab_size, units, num_layers, cell)`, the size of a stacked language model.
+
+    The model is `d2lite.training.language_model(vocab_size, cell, units,
+    num_layers)`: one-hot inputs, `num_layers` recurrent layers of `units`
+    (with dropout between them, which has no parameters) and a `Dense`
+    output layer over the vocabulary. With g = 1, 3, 4 gates for "rnn",
+    "gru", "lstm", layer 1 reads the |V| one-hot features and layer l > 1 the
+    h states of the layer below:
+
+    .. math:: g(|V|h + h^2 + h) + (L - 1)\\, g(h \\cdot h + h^2 + h) + (h|V| + |V|).
+
+    Args:
+        num_params: the student's function, returning an integer.
+
+    Returns:
+        A "Correct: ..." message.
+
+    Raises:
+        CheckFailed: naming the mistake for the first configuration that is
+            wrong (every layer reading the one-hot input, one layer counted,
+            the gates forgotten, the output layer or the biases left out).
+
+    Example:
+        >>> def num_params(vocab_size, units, num_layers, cell):
+        ...     g = {"rnn": 1, "gru": 3, "lstm": 4}[cell]
+        ...     V, h = vocab_size, units
+        ...     per_layer = [g * (d * h + h * h + h) for d in [V] + [h] * (num_layers - 1)]
+        ...     return sum(per_layer) + h * V + V
+        >>> check_stacked_num_params(num_params)
+        'Correct: g(|V|h + h^2 + h) for layer 1, g(2h^2 + h) for each layer above it, and h|V| + |V| for the output layer.'
+    """
+    cases = [(28, 256, 1, "rnn"), (28, 128, 2, "gru"), (28, 128, 3, "lstm"),
+             (40, 64, 4, "gru"), (28, 32, 3, "rnn")]
+    for V, h, L, cell in cases:
+        call = f"num_params(vocab_size={V}, units={h}, num_layers={L}, cell={cell!r})"
+        try:
+            got = num_params(V, h, L, cell)
+        except Exception as err:  # whatever a student's code raises
+            _fail(f"{call} raised {type(err).__name__}: {err}")
+        if isinstance(got, bool) or not isinstance(got, (int, _np.integer)) and not (
+            isinstance(got, (float, _np.floating)) and float(got).is_integer()
+        ):
+            _fail(f"{call} returned {got!r}; a parameter count is an integer.")
+        got = int(got)
+        right = _lm_params(V, h, L, cell)
+        if got == right:
+            continue
+        g = _GATES[cell]
+        mistakes = [
+            (_lm_params(V, h, L, cell, other_input=V),
+             f"every layer was counted as reading the {V} one-hot features; layer l > 1 reads "
+             f"the {h} hidden states of the layer below, so its kernel is h x {g}h."),
+            (_lm_params(V, h, 1, cell), "only one recurrent layer was counted; add one per "
+                                         "layer (num_layers in all)."),
+            (_lm_params(V, h, L, cell, gates=1),
+             f"the gates were forgotten: a {cell.upper()} layer has {g} blocks (its kernel, "
+             f"recurrent kernel and bias are {g} times wider than a simple RNN's)."),
+            (_lm_params(V, h, L, cell, output=False),
+             f"the output layer is missing: Dense({V}) on h = {h} features has h|V| + |V| "
+             "parameters."),
+            (_lm_params(V, h, L, cell, output_bias=False),
+             f"the output layer's bias (|V| = {V} parameters) is missing."),
+            (_lm_params(V, h, L, cell, rnn_bias=False),
+             "the recurrent layers' biases are missing: each has g*h of them."),
+            (_lm_params(V, h, L, cell, recurrent=False),
+             "the recurrent kernels (h x gh, hidden to hidden) are missing."),
+        ]
+        for value, message in mistakes:
+            if got == value:
+                _fail(f"{call} returned {got:,}, expected {right:,}: {message}")
+        _fail(f"{call} returned {got:,}, expected {right:,}. Count g(d h + h^2 + h) for each "
+              f"recurrent layer (d = {V} for the first, h = {h} above it; g = {g} for "
+              f"{cell!r}) plus h|V| + |V| for the output layer.")
+    return _ok("g(|V|h + h^2 + h) for layer 1, g(2h^2 + h) for each layer above it, and "
+               "h|V| + |V| for the output layer.")
+
+
+# ============================================================================
+# Notebooks 05-06: GRU and LSTM
+# ============================================================================
+# Checks for the exercises of 05_gru (one GRU step in NumPy from Keras's fused weights)
+# and 06_lstm (one LSTM step in NumPy from Keras's fused weights). Each wrong answer that
+# students commonly write (a gate order, the reset gate in the wrong place, a swapped
+# convention) is computed too, so that the message can name it.
+
+import numpy as _np  # noqa: E402 (this section is appended to the module)
+
+
+def _gates_sigmoid(a):
+    return 1.0 / (1.0 + _np.exp(-a))
+
+
+def _gates_cases(gates, seed):
+    """Two sets of random inputs and fused weights: (X, H_prev, C_prev, kernel, rec, bias).
+
+    Different sizes, so that a function with sizes written into it fails the second.
+    """
+    rng = _np.random.default_rng(seed)
+    cases = []
+    for batch, features, units in ((2, 4, 3), (1, 2, 5)):
+        cases.append((rng.normal(size=(batch, features)),
+                      rng.normal(size=(batch, units)),
+                      rng.normal(size=(batch, units)),
+                      rng.normal(scale=0.8, size=(features, gates * units)),
+                      rng.normal(scale=0.8, size=(units, gates * units)),
+                      rng.normal(scale=0.8, size=(gates * units,))))
+    return cases
+
+
+def _gates_array(value, what):
+    try:
+        return _np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as err:
+        _fail(f"{what} should be an array, got {type(value).__name__} ({err}).")
+
+
+def _gru_variants(X, H, kernel, rec, bias):
+    """The right GRU step and the wrong ones, each as (H_t, what is wrong)."""
+    u = H.shape[1]
+    W_xz, W_xr, W_xh = _np.split(kernel, 3, axis=1)
+    W_hz, W_hr, W_hh = _np.split(rec, 3, axis=1)
+    b_z, b_r, b_h = _np.split(bias, 3)
+    Z = _gates_sigmoid(X @ W_xz + H @ W_hz + b_z)
+    R = _gates_sigmoid(X @ W_xr + H @ W_hr + b_r)
+    H_tilde = _np.tanh(X @ W_xh + (R * H) @ W_hh + b_h)
+    right = Z * H + (1 - Z) * H_tilde
+    # Gate order r, z, h: R and Z read from each other's slices.
+    Z_swapped = _gates_sigmoid(X @ W_xr + H @ W_hr + b_r)
+    R_swapped = _gates_sigmoid(X @ W_xz + H @ W_hz + b_z)
+    H_tilde_swapped = _np.tanh(X @ W_xh + (R_swapped * H) @ W_hh + b_h)
+    wrong = [
+        ((1 - Z) * H + Z * H_tilde,
+         "Z and 1 - Z are swapped. On the slides (and in Keras) Z is the share of the OLD "
+         "state that is kept: H_t = Z * H_prev + (1 - Z) * H_tilde, so Z = 1 copies H_prev."),
+        (Z_swapped * H + (1 - Z_swapped) * H_tilde_swapped,
+         "the update and reset gates are swapped. Keras fuses the gates in the order z, r, h: "
+         f"kernel[:, :{u}] is W_xz, kernel[:, {u}:{2 * u}] is W_xr, kernel[:, {2 * u}:] is W_xh "
+         "(the same for recurrent_kernel and bias)."),
+        (Z * H + (1 - Z) * _np.tanh(X @ W_xh + R * (H @ W_hh) + b_h),
+         "the reset gate multiplies H_prev @ W_hh, after the product. That is Keras's "
+         "default GRU(reset_after=True); the slides (reset_after=False) reset the state "
+         "first: tanh(X @ W_xh + (R * H_prev) @ W_hh + b_h)."),
+        (Z * H + (1 - Z) * _np.tanh(X @ W_xh + H @ W_hh + b_h),
+         "the candidate state ignores the reset gate: use (R * H_prev) @ W_hh, not "
+         "H_prev @ W_hh."),
+        (Z * H + (1 - Z) * _gates_sigmoid(X @ W_xh + (R * H) @ W_hh + b_h),
+         "the candidate state H_tilde uses the sigmoid; it uses tanh (the gates use the "
+         "sigmoid)."),
+        (H_tilde, "you return the candidate state H_tilde; the new state mixes it with the "
+                  "old one: H_t = Z * H_prev + (1 - Z) * H_tilde."),
+        (_gru_variants(X, H, kernel, rec, 0 * bias)[0] if bias.any() else right,
+         "the biases are missing: add b_z, b_r and b_h (bias[:u], bias[u:2u], bias[2u:])."),
+    ]
+    return right, wrong
+
+
+def check_gru_step(gru_step):
+    """Check a NumPy GRU step written from Keras's fused weights.
+
+    `gru_step(X, H_prev, kernel, recurrent_kernel, bias)` gets `X` of shape
+    `(batch, d)`, `H_prev` of shape `(batch, h)` and the weights of
+    `d2lite.layers.GRUCell` (or `keras.layers.GRU(reset_after=False)`), whose
+    gate blocks are fused in Keras's order z, r, h:
+    `kernel` = [W_xz | W_xr | W_xh] `(d, 3h)`, `recurrent_kernel` =
+    [W_hz | W_hr | W_hh] `(h, 3h)`, `bias` = [b_z | b_r | b_h] `(3h,)`. It returns
+
+    .. math::
+        Z = \\sigma(X W_{xz} + H W_{hz} + b_z),\\quad
+        R = \\sigma(X W_{xr} + H W_{hr} + b_r),\\quad
+        \\tilde H = \\tanh(X W_{xh} + (R \\odot H) W_{hh} + b_h),\\quad
+        H_t = Z \\odot H + (1 - Z) \\odot \\tilde H.
+
+    Args:
+        gru_step: the student's function.
+
+    Returns:
+        A "Correct: ..." message.
+
+    Raises:
+        CheckFailed: naming the mistake (Z and 1 - Z swapped, the gate order, the
+            reset gate after the product, no reset gate, a sigmoid candidate, the
+            candidate returned, missing biases, a wrong shape).
+
+    Example:
+        >>> def gru_step(X, H, kernel, recurrent_kernel, bias):
+        ...     sigmoid = lambda a: 1 / (1 + np.exp(-a))
+        ...     W_xz, W_xr, W_xh = np.split(kernel, 3, axis=1)
+        ...     W_hz, W_hr, W_hh = np.split(recurrent_kernel, 3, axis=1)
+        ...     b_z, b_r, b_h = np.split(bias, 3)
+        ...     Z = sigmoid(X @ W_xz + H @ W_hz + b_z)
+        ...     R = sigmoid(X @ W_xr + H @ W_hr + b_r)
+        ...     H_tilde = np.tanh(X @ W_xh + (R * H) @ W_hh + b_h)
+        ...     return Z * H + (1 - Z) * H_tilde
+        >>> check_gru_step(gru_step)
+        'Correct: Z, R and H_tilde from the fused weights in the order z, r, h, and H_t = Z * H_prev + (1 - Z) * H_tilde.'
+    """
+    for X, H, _, kernel, rec, bias in _gates_cases(3, seed=5):
+        args = [a.copy() for a in (X, H, kernel, rec, bias)]
+        result = _gates_array(gru_step(*args), "`gru_step(X, H_prev, kernel, recurrent_kernel, "
+                                            "bias)`")
+        right, wrong = _gru_variants(X, H, kernel, rec, bias)
+        if result.shape != right.shape:
+            _fail(f"for X of shape {X.shape} and H_prev of shape {H.shape} the new state has "
+                  f"shape {right.shape} (batch, units); got {result.shape}. Return H_t only.")
+        if _np.allclose(result, right, atol=1e-6):
+            continue
+        for value, what in wrong:
+            if _np.allclose(result, value, atol=1e-6):
+                _fail(what)
+        _fail(f"for X of shape {X.shape}, H_prev of shape {H.shape} the new state differs from "
+              f"the slides' GRU by up to {_np.abs(result - right).max():.3g}. Split the fused "
+              "weights into z, r, h blocks (np.split(..., 3, axis=1)) and follow the slides' "
+              "equations one by one.")
+    return _ok("Z, R and H_tilde from the fused weights in the order z, r, h, and "
+               "H_t = Z * H_prev + (1 - Z) * H_tilde.")
+
+
+def _lstm_variants(X, H, C, kernel, rec, bias):
+    """The right LSTM step (H_t, C_t) and the wrong ones, each as ((H_t, C_t), what)."""
+    def gates(order):
+        blocks = dict(zip(order, _np.split(X @ kernel + H @ rec + bias, 4, axis=1)))
+        return (_gates_sigmoid(blocks["i"]), _gates_sigmoid(blocks["f"]), _np.tanh(blocks["c"]),
+                _gates_sigmoid(blocks["o"]))
+
+    I, F, C_tilde, O = gates("ifco")
+    C_new = F * C + I * C_tilde
+    right = (O * _np.tanh(C_new), C_new)
+    I2, F2, C_tilde2, O2 = gates("ifoc")
+    C2 = F2 * C + I2 * C_tilde2
+    C_swapped = I * C + F * C_tilde
+    C_sig = F * C + I * _gates_sigmoid(_np.split(X @ kernel + H @ rec + bias, 4, axis=1)[2])
+    wrong = [
+        ((O2 * _np.tanh(C2), C2),
+         "the gate blocks are taken in the order i, f, o, c. Keras fuses them in the order "
+         "i, f, c, o: the third block is the candidate C_tilde, the fourth the output gate."),
+        ((O * _np.tanh(C_swapped), C_swapped),
+         "the forget and input gates are swapped: C_t = F * C_prev + I * C_tilde (F decides "
+         "how much old memory flows on, I how much new content flows in)."),
+        ((O * C_new, C_new),
+         "H_t = O * C_t misses the tanh: H_t = O * tanh(C_t)."),
+        ((O * _np.tanh(C_tilde), C_new),
+         "H_t reads the candidate; it reads the new memory: H_t = O * tanh(C_t)."),
+        ((O * _np.tanh(C), C_new),
+         "H_t reads the old memory C_prev; it reads the new one: H_t = O * tanh(C_t)."),
+        ((O * _np.tanh(C_sig), C_sig),
+         "the candidate C_tilde uses the sigmoid; it uses tanh (only the gates use the "
+         "sigmoid)."),
+        ((O * _np.tanh(I * C_tilde), I * C_tilde),
+         "C_t forgets C_prev completely: C_t = F * C_prev + I * C_tilde keeps the share F of "
+         "the old memory."),
+    ]
+    return right, wrong
+
+
+def check_lstm_step(lstm_step):
+    """Check a NumPy LSTM step written from Keras's fused weights.
+
+    `lstm_step(X, H_prev, C_prev, kernel, recurrent_kernel, bias)` gets `X` of
+    shape `(batch, d)`, `H_prev` and `C_prev` of shape `(batch, h)` and the
+    weights of `d2lite.layers.LSTMCell` (or `keras.layers.LSTM`), fused in
+    Keras's gate order i, f, c, o: `kernel` = [W_xi | W_xf | W_xc | W_xo]
+    `(d, 4h)`, `recurrent_kernel` `(h, 4h)`, `bias` `(4h,)`. It returns the
+    pair `(H_t, C_t)`:
+
+    .. math::
+        I, F, O = \\sigma(\\cdot),\\quad \\tilde C = \\tanh(\\cdot),\\quad
+        C_t = F \\odot C_{t-1} + I \\odot \\tilde C,\\quad H_t = O \\odot \\tanh(C_t).
+
+    Args:
+        lstm_step: the student's function.
+
+    Returns:
+        A "Correct: ..." message.
+
+    Raises:
+        CheckFailed: naming the mistake (the gate order, forget and input gates
+            swapped, a missing tanh, H_t from the wrong memory, a sigmoid
+            candidate, (C_t, H_t) returned in the wrong order, wrong shapes).
+
+    Example:
+        >>> def lstm_step(X, H, C, kernel, recurrent_kernel, bias):
+        ...     sigmoid = lambda a: 1 / (1 + np.exp(-a))
+        ...     a_i, a_f, a_c, a_o = np.split(X @ kernel + H @ recurrent_kernel + bias, 4, axis=1)
+        ...     C = sigmoid(a_f) * C + sigmoid(a_i) * np.tanh(a_c)
+        ...     return sigmoid(a_o) * np.tanh(C), C
+        >>> check_lstm_step(lstm_step)
+        'Correct: I, F, C_tilde, O from the fused weights in the order i, f, c, o; C_t = F * C_prev + I * C_tilde and H_t = O * tanh(C_t).'
+    """
+    call = "`lstm_step(X, H_prev, C_prev, kernel, recurrent_kernel, bias)`"
+    for X, H, C, kernel, rec, bias in _gates_cases(4, seed=6):
+        args = [a.copy() for a in (X, H, C, kernel, rec, bias)]
+        result = lstm_step(*args)
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            _fail(f"{call} should return the pair (H_t, C_t): the output and the new memory, "
+                  f"got {type(result).__name__}"
+                  f"{f' of length {len(result)}' if isinstance(result, (tuple, list)) else ''}.")
+        H_new, C_new = (_gates_array(r, f"{name} returned by {call}")
+                        for r, name in zip(result, ("H_t", "C_t")))
+        (H_right, C_right), wrong = _lstm_variants(X, H, C, kernel, rec, bias)
+        if H_new.shape != H_right.shape or C_new.shape != C_right.shape:
+            _fail(f"for X of shape {X.shape} and states of shape {H.shape}, H_t and C_t have "
+                  f"shape {H_right.shape} each; got {H_new.shape} and {C_new.shape}.")
+        if _np.allclose(H_new, H_right, atol=1e-6) and _np.allclose(C_new, C_right, atol=1e-6):
+            continue
+        if _np.allclose(H_new, C_right, atol=1e-6) and _np.allclose(C_new, H_right, atol=1e-6):
+            _fail("you return (C_t, H_t); return (H_t, C_t), the order of Keras's states "
+                  "[h, c].")
+        for (H_wrong, C_wrong), what in wrong:
+            if _np.allclose(H_new, H_wrong, atol=1e-6) and _np.allclose(C_new, C_wrong,
+                                                                          atol=1e-6):
+                _fail(what)
+        part = "C_t" if not _np.allclose(C_new, C_right, atol=1e-6) else "H_t"
+        _fail(f"for X of shape {X.shape} and states of shape {H.shape}, {part} differs from "
+              "the slides' LSTM by up to "
+              f"{_np.abs((C_new - C_right) if part == 'C_t' else (H_new - H_right)).max():.3g}. "
+              "Split X @ kernel + H_prev @ recurrent_kernel + bias into four blocks, i, f, c, o, "
+              "and follow the slides' equations one by one.")
+    return _ok("I, F, C_tilde, O from the fused weights in the order i, f, c, o; "
+               "C_t = F * C_prev + I * C_tilde and H_t = O * tanh(C_t).")

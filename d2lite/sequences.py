@@ -7,6 +7,8 @@
   `Y` being `X` shifted by one token.
 * `train_val_split`: hold out the end of a corpus.
 * `lm_dataset`: a `tf.data.Dataset` of those minibatches for `model.fit`.
+* `masked_windows`: windows with one token hidden and that token as the label,
+  a task that needs the context on both sides (notebook 07).
 
 Batches are cut with vectorized NumPy indexing (no Python loop per sample);
 TensorFlow is imported only by `lm_dataset`, and nothing happens at import.
@@ -18,6 +20,7 @@ import numpy as np
 
 __all__ = [
     "lm_dataset",
+    "masked_windows",
     "seq_data_iter_random",
     "seq_data_iter_sequential",
     "train_val_split",
@@ -326,3 +329,91 @@ def lm_dataset(corpus, batch_size, num_steps, shuffle=True, seed=None, random_of
     ds = ds.apply(tf.data.experimental.assert_cardinality(num_batches))
     return ds.prefetch(tf.data.AUTOTUNE)
 
+
+
+# ------------------------------------------------------------ masked windows
+# Notebook 07 (bidirectional RNNs): fill in a hidden token from both sides.
+
+
+def masked_windows(corpus, window, mask_id=0, position=None, stride=1):
+    """Cut a token corpus into windows with one token hidden, and that token as the label.
+
+    Window `i` holds ``corpus[i * stride : i * stride + window]`` with the
+    token at `position` replaced by `mask_id`; its label is the token that was
+    replaced. A model then predicts the hidden token from the tokens on both
+    sides of it, which only a model that reads the future (a bidirectional
+    RNN) can use fully:
+
+    .. math:: \\hat x_t = f(x_{t-p}, \\dots, x_{t-1}, \\texttt{mask}, x_{t+1}, \\dots, x_{t+q}).
+
+    Args:
+        corpus: 1-D array-like of integer token indices.
+        window: tokens per window, an integer >= 2 and at most `len(corpus)`.
+        mask_id: the index written over the hidden token, an integer that
+            never occurs in `corpus` (default 0: `Vocab`'s `<unk>`, which a
+            corpus built from its own vocabulary does not contain).
+        position: index of the hidden token in each window, an integer in
+            `[0, window)` (default None: the middle, `window // 2`).
+        stride: distance between the starts of consecutive windows, a
+            positive integer (default 1: every window).
+
+    Returns:
+        A tuple `(inputs, labels)`: `inputs` of shape
+        `((len(corpus) - window) // stride + 1, window)`, a new array (the
+        corpus is not changed), and `labels` of shape
+        `((len(corpus) - window) // stride + 1,)`, with the dtype of `corpus`.
+
+    Raises:
+        ValueError: if `corpus` is not 1-D integers or is shorter than
+            `window`, if `window`, `position` or `stride` is out of range, or
+            if `mask_id` occurs in `corpus` (a masked token could not be told
+            from a real one).
+
+    Example:
+        >>> inputs, labels = masked_windows(np.arange(1, 8), window=3)
+        >>> inputs.tolist(), labels.tolist()
+        ([[1, 0, 3], [2, 0, 4], [3, 0, 5], [4, 0, 6], [5, 0, 7]], [2, 3, 4, 5, 6])
+    """
+    if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window < 2:
+        raise ValueError(
+            "Received an invalid value for argument `window`, expected an integer >= 2 (the "
+            f"hidden token and at least one neighbour), got {window!r}."
+        )
+    window = int(window)
+    stride = _check_positive_int(stride, "stride")
+    if position is None:
+        position = window // 2
+    if isinstance(position, bool) or not isinstance(position, numbers.Integral) or not (
+        0 <= position < window
+    ):
+        raise ValueError(
+            f"Received an invalid value for argument `position`, expected an integer in "
+            f"[0, {window}) for window={window}, got {position!r}."
+        )
+    corpus = np.asarray(corpus)
+    if corpus.ndim != 1 or not np.issubdtype(corpus.dtype, np.integer):
+        raise ValueError(
+            "Received an invalid value for argument `corpus`, expected a 1-D array of integer "
+            f"token indices, got an array of dtype {corpus.dtype} and shape {corpus.shape}."
+        )
+    if len(corpus) < window:
+        raise ValueError(
+            f"Received an invalid value for argument `window`, expected at most the corpus "
+            f"length {len(corpus)}, got {window}."
+        )
+    if isinstance(mask_id, bool) or not isinstance(mask_id, numbers.Integral):
+        raise ValueError(
+            f"Received an invalid value for argument `mask_id`, expected an integer token index, "
+            f"got {mask_id!r}."
+        )
+    if np.any(corpus == mask_id):
+        raise ValueError(
+            f"Received an invalid value for argument `mask_id`, expected an index that does not "
+            f"occur in the corpus (a hidden token could not be told from a real one), got "
+            f"{mask_id!r}, which occurs {int(np.sum(corpus == mask_id))} times."
+        )
+    starts = stride * np.arange((len(corpus) - window) // stride + 1)
+    inputs = corpus[starts[:, None] + np.arange(window)]  # fancy indexing: a copy
+    labels = inputs[:, position].copy()
+    inputs[:, position] = mask_id
+    return inputs, labels
