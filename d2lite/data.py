@@ -19,6 +19,7 @@ __all__ = [
     "COMMITTED_STOCK_FILES",
     "DataUnavailableError",
     "InvalidDataError",
+    "REPOSITORY_URL",
     "SP500_END",
     "SP500_START",
     "SP500_TICKER",
@@ -26,10 +27,17 @@ __all__ = [
     "TIME_MACHINE_SHA1",
     "TIME_MACHINE_URL",
     "data_dir",
+    "snapshot_url",
     "stock_cache_path",
     "stock_prices",
     "time_machine",
 ]
+
+# Where the series lives. Colab installs d2lite from here (the first code cell of every
+# notebook), and an installed d2lite without a source checkout fetches the committed
+# data snapshots from here, hash-checked.
+REPOSITORY_URL = "https://github.com/d2lite/d2lite"
+_REPOSITORY_RAW = "https://raw.githubusercontent.com/d2lite/d2lite/main"
 
 TIME_MACHINE_URL = "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt"
 TIME_MACHINE_SHA1 = "090b5e7e70c295757f55df93cb0a180b9691891a"
@@ -155,6 +163,10 @@ SP500_END = "2018-12-31"
 COMMITTED_STOCK_FILES = {
     "^GSPC_1999-01-04_2018-12-31.csv": "bad175054af993b4bfbe39c045bd883db38fed2fbc440c7a8e7f938285a73804",
 }
+# sha1 of the same files: keras.utils.get_file checks the sha256, d2lite the sha1 on top.
+_COMMITTED_STOCK_SHA1 = {
+    "^GSPC_1999-01-04_2018-12-31.csv": "6a49852362d6a00158383a988065e34463c896b2",
+}
 # Letters, digits, ".", "^", "=", "-", never starting with "." or "-": a ticker
 # becomes part of a file name, so it must not hold "/", "\\" or whitespace.
 _TICKER_RE = re.compile(r"[A-Za-z0-9^][A-Za-z0-9.^=-]{0,19}")
@@ -235,6 +247,41 @@ def _checkout_stocks_dir():
     if (checkout / "pyproject.toml").is_file():
         return checkout / "data" / "stocks"
     return None
+
+
+def snapshot_url(name):
+    """The download address of a committed snapshot in the repository.
+
+    Args:
+        name: a file name of `COMMITTED_STOCK_FILES`.
+
+    Returns:
+        The raw-file URL of ``data/stocks/<name>`` on the repository's main branch
+        (``^`` percent-encoded).
+
+    Raises:
+        ValueError: if `name` is not a committed snapshot.
+
+    Example:
+        >>> snapshot_url("^GSPC_1999-01-04_2018-12-31.csv")
+        'https://raw.githubusercontent.com/d2lite/d2lite/main/data/stocks/%5EGSPC_1999-01-04_2018-12-31.csv'
+    """
+    from urllib.parse import quote
+
+    if name not in COMMITTED_STOCK_FILES:
+        raise ValueError(
+            f"Received an invalid value for argument `name`, expected one of "
+            f"{sorted(COMMITTED_STOCK_FILES)}, got {name!r}.")
+    return f"{_REPOSITORY_RAW}/data/stocks/{quote(name)}"
+
+
+def _fetch_snapshot(target):
+    """Download a committed snapshot into the cache, hash-checked and atomically."""
+    hint = (f"It is committed to the repository ({REPOSITORY_URL}) as data/stocks/{target.name}; "
+            f"copy it to {target}, or install d2lite from a checkout (pip install -e .).")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _download_verified(snapshot_url(target.name), target, COMMITTED_STOCK_FILES[target.name],
+                       _COMMITTED_STOCK_SHA1[target.name], hint)
 
 
 def _validate_prices(frame, start, end, source, trim=False):
@@ -411,7 +458,9 @@ def stock_prices(ticker=SP500_TICKER, start=SP500_START, end=SP500_END):
 
     Looks for ``stocks/<TICKER>_<start>_<end>.csv`` in `data_dir()` (and, for
     the committed S&P 500 snapshot, in the source checkout's ``data/stocks``).
-    On a miss it downloads with `yfinance.download(auto_adjust=True,
+    Where d2lite is installed without a checkout (Colab), a committed snapshot
+    is downloaded from the repository (`snapshot_url`), hash-checked, rather
+    than from Yahoo. On any other miss it downloads with `yfinance.download(auto_adjust=True,
     progress=False)`, validates the result and writes the cache atomically
     (temporary file, then rename). Cached files are validated on every read
     and committed ones hash-checked; a bad file is never used.
@@ -460,6 +509,11 @@ def stock_prices(ticker=SP500_TICKER, start=SP500_START, end=SP500_END):
     for path in candidates:
         if path.is_file():
             return _read_cached_prices(path, start, end)
+    if checkout is None and target.name in COMMITTED_STOCK_FILES:
+        # Installed without a checkout (Colab): the committed snapshot, not yfinance's data of
+        # today, which Yahoo revises, so that the lab's figures hold everywhere.
+        _fetch_snapshot(target)
+        return _read_cached_prices(target, start, end)
     raw = _download_prices(ticker, start, end, target)
     source = f"yfinance's data for {ticker} from {start} to {end} was rejected and not cached"
     frame = _validate_prices(_flatten_columns(raw, ticker, source), start, end, source, trim=True)

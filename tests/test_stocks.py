@@ -4,12 +4,17 @@ No test touches the network: `yfinance.download` is replaced in every test,
 by default with a function that fails the test if it is called at all.
 """
 
+import contextlib
 import datetime
+import functools
 import hashlib
+import http.server
 import importlib.util
 import logging
 import os
 import re
+import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -372,6 +377,7 @@ def test_default_is_the_committed_sp500_snapshot_offline(cache):
 def test_committed_snapshot_hash_matches_code_and_readme():
     digest = hashlib.sha256(SNAPSHOT.read_bytes()).hexdigest()
     assert data.COMMITTED_STOCK_FILES[SNAPSHOT.name] == digest
+    assert data._COMMITTED_STOCK_SHA1[SNAPSHOT.name] == hashlib.sha1(SNAPSHOT.read_bytes()).hexdigest()
     assert digest in (REPO / "data" / "README.md").read_text()
 
 
@@ -391,3 +397,84 @@ def test_export_script_reproduces_the_committed_snapshot(tmp_path, monkeypatch):
     monkeypatch.setattr(script, "TARGET", tmp_path / SNAPSHOT.name)
     assert script.main() == 0
     assert (tmp_path / SNAPSHOT.name).read_bytes() == SNAPSHOT.read_bytes()
+
+
+# ------------------------------------------------- the snapshot without a checkout (Colab)
+
+
+@contextlib.contextmanager
+def serve_folder(folder):
+    """Serve `folder` over http on 127.0.0.1; yield the base URL."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def installed_without_checkout(cache, tmp_path, monkeypatch):
+    """d2lite as pip installs it from git: no data/ next to it; a local 'repository' server."""
+    monkeypatch.setattr(data, "_checkout_stocks_dir", lambda: None)
+    for var in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    repository = tmp_path / "repository"
+    (repository / "data" / "stocks").mkdir(parents=True)
+    return repository
+
+
+def test_snapshot_url_points_into_the_repository():
+    url = data.snapshot_url(SNAPSHOT.name)
+    assert url.startswith(data._REPOSITORY_RAW + "/data/stocks/")
+    assert url.endswith("%5EGSPC_1999-01-04_2018-12-31.csv")
+    assert data._REPOSITORY_RAW.split("/")[3:5] == data.REPOSITORY_URL.split("/")[3:5]
+    with pytest.raises(ValueError, match=r"argument `name`.*got 'AAPL.csv'"):
+        data.snapshot_url("AAPL.csv")
+
+
+def test_without_a_checkout_the_snapshot_comes_from_the_repository(
+        installed_without_checkout, cache, monkeypatch):
+    shutil.copy(SNAPSHOT, installed_without_checkout / "data" / "stocks")
+    with serve_folder(installed_without_checkout) as base:
+        monkeypatch.setattr(data, "_REPOSITORY_RAW", base)
+        prices = data.stock_prices()  # yfinance.download would fail the test
+    assert prices.shape == (5031, 5) and prices["Close"].iloc[-1].round(2) == 2506.85
+    cached = cache / "stocks" / SNAPSHOT.name
+    assert cached.read_bytes() == SNAPSHOT.read_bytes()
+    pd.testing.assert_frame_equal(data.stock_prices(), prices)  # now from the cache, offline
+
+
+def test_a_tampered_snapshot_from_the_repository_is_never_cached(
+        installed_without_checkout, cache, monkeypatch):
+    tampered = SNAPSHOT.read_bytes().replace(b"2506.85", b"2506.86")
+    (installed_without_checkout / "data" / "stocks" / SNAPSHOT.name).write_bytes(tampered)
+    with serve_folder(installed_without_checkout) as base:
+        monkeypatch.setattr(data, "_REPOSITORY_RAW", base)
+        with pytest.raises(data.DataUnavailableError, match=r"Could not download \^GSPC.*copy it to"):
+            data.stock_prices()
+    assert not list((cache / "stocks").iterdir())
+
+
+def test_offline_without_a_checkout_says_where_the_snapshot_is(installed_without_checkout, cache,
+                                                                 monkeypatch):
+    with serve_folder(installed_without_checkout) as base:  # a server without the file: 404
+        monkeypatch.setattr(data, "_REPOSITORY_RAW", base)
+        with pytest.raises(data.DataUnavailableError) as err:
+            data.stock_prices()
+    message = str(err.value)
+    assert data.REPOSITORY_URL in message and "data/stocks/^GSPC_1999-01-04_2018-12-31.csv" in message
+    assert str(cache / "stocks" / SNAPSHOT.name) in message
+    assert not (cache / "stocks" / SNAPSHOT.name).exists()
