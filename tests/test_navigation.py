@@ -31,7 +31,12 @@ def read(path):
 
 
 def links(cell):
-    return re.findall(r"\[([^\]]+)\]\(([^)]+)\)", cell.source)
+    """The links of the navigation line (the cell's last line; the Colab badge is above it)."""
+    return re.findall(r"\[([^\]]+)\]\(([^)]+)\)", cell.source.splitlines()[-1])
+
+
+def ours(cell):
+    return navigation.is_navigation(cell) or navigation.is_colab_setup(cell)
 
 
 def test_running_twice_changes_nothing_byte_for_byte(series, tmp_path):
@@ -76,7 +81,7 @@ def test_other_cells_outputs_and_metadata_are_untouched(series, tmp_path):
     for original, path in zip(NOTEBOOKS, series):
         before, after = read(original), read(path)
         assert after.metadata == before.metadata
-        assert [c for c in after.cells if not navigation.is_navigation(c)] == before.cells
+        assert [c for c in after.cells if not ours(c)] == [c for c in before.cells if not ours(c)]
 
 
 def test_an_existing_cell_is_updated_in_place(series, tmp_path):
@@ -109,7 +114,8 @@ def test_synthetic_series_and_an_nbformat_4_4_notebook(tmp_path):
     middle = read(tmp_path / "02_b.ipynb")
     nbformat.validate(middle)
     assert "id" not in middle.cells[1]
-    assert middle.cells[1].source == (r"[← 01 · Lesson \[a\]](01_a.ipynb) | "
+    assert middle.cells[1].source == (navigation.colab_badge("02_b.ipynb") + "\n\n"
+                                      r"[← 01 · Lesson \[a\]](01_a.ipynb) | "
                                       "[Index](../README.md#the-notebooks) | "
                                       r"[03 · Lesson \[c\] →](03_c.ipynb)")
     assert navigation.update_folder(tmp_path) == []
@@ -120,3 +126,57 @@ def test_command_line(series, tmp_path, capsys):
     assert f"{len(series)} of {len(series)} notebook(s) changed" in capsys.readouterr().out
     assert navigation.main([str(tmp_path)]) == 0
     assert f"0 of {len(series)} notebook(s) changed" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- Colab
+
+
+def test_colab_badge_and_install_cell_follow_the_title(series, tmp_path):
+    navigation.update_folder(tmp_path)
+    for path in series:
+        nb = read(path)
+        badge = nb.cells[1].source.splitlines()[0]
+        assert badge == navigation.colab_badge(path.name)
+        assert badge.endswith(f"/blob/main/notebooks/{path.name})")
+        assert "colab.research.google.com/github/d2lite/d2lite" in badge
+        setup = nb.cells[2]
+        assert setup.cell_type == "code" and navigation.is_colab_setup(setup)
+        assert setup.source == navigation.COLAB_SOURCE
+        assert sum(navigation.is_colab_setup(c) for c in nb.cells) == 1
+        first_code = next(c for c in nb.cells if c.cell_type == "code")
+        assert first_code is setup or first_code == setup  # the first code cell of the notebook
+
+
+def test_an_executed_install_cell_is_kept_as_it_is(series, tmp_path):
+    navigation.update_folder(tmp_path)
+    nb = read(series[0])
+    nb.cells[2].execution_count = 1
+    nbformat.write(nb, series[0])
+    assert navigation.update_folder(tmp_path) == []
+    assert read(series[0]).cells[2].execution_count == 1
+    nb = read(series[0])
+    nb.cells[2].source = "print('edited')"  # a hand edit is replaced by the current source
+    nbformat.write(nb, series[0])
+    assert navigation.update_folder(tmp_path) == [series[0]]
+    assert read(series[0]).cells[2].source == navigation.COLAB_SOURCE
+
+
+@pytest.mark.parametrize("installed", [True, False])
+def test_install_cell_runs_pip_only_where_d2lite_is_missing(installed, monkeypatch):
+    import importlib.util
+    import subprocess
+
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: real_find_spec(name, *a) if installed or name != "d2lite"
+                        else None)
+    exec(compile(navigation.COLAB_SOURCE, "colab-cell", "exec"), {})
+    if installed:
+        assert calls == []
+    else:
+        (command,), kwargs = calls[0]
+        assert command[1:5] == ["-m", "pip", "install", "--quiet"]
+        assert command[-1] == "d2lite @ git+https://github.com/d2lite/d2lite"
+        assert kwargs == {"check": True}

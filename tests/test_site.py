@@ -92,14 +92,19 @@ def test_pages_have_previous_next_and_index_links_and_stored_outputs(course):
              for p in (course / "notebooks").glob("*.ipynb")}
     prose = ["01_intro.html#Goals", "index.html"]  # the second cell's links, rewritten
     first = ["index.html", "02_middle.html"]  # no previous page
-    assert hrefs(pages["01_intro"]) == first + prose + first
+
+    def colab(stem):  # the badge above the links at the top; the foot has the links only
+        return [f"https://colab.research.google.com/github/d2lite/d2lite/blob/main/notebooks/{stem}.ipynb"]
+
+    assert hrefs(pages["01_intro"]) == colab("01_intro") + first + prose + first
     neighbours = ["01_intro.html", "index.html", "04_end.html"]
-    assert hrefs(pages["02_middle"]) == neighbours + prose + neighbours
-    assert hrefs(pages["04_end"])[:2] == ["02_middle.html", "index.html"]
+    assert hrefs(pages["02_middle"]) == colab("02_middle") + neighbours + prose + neighbours
+    assert hrefs(pages["04_end"])[:3] == colab("04_end") + ["02_middle.html", "index.html"]
     for html in pages.values():
         assert "stored output" in html
         assert html.count("executed!") == 1  # in the input only: rendered, never run
-        assert ".ipynb" not in "".join(hrefs(html))
+        local = [h for h in hrefs(html) if not h.startswith("https://colab.research.google.com/")]
+        assert ".ipynb" not in "".join(local)  # links between notebooks now go to pages
     assert "<title>02 · The middle part</title>" in pages["02_middle"]
 
 

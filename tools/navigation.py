@@ -14,6 +14,11 @@ next to the prerequisites that the title cell names, and the title cell stays fi
 tests/test_notebook_structure.py requires. (`make html` also repeats it at the foot of each
 rendered page, where "next" is wanted.)
 
+Above the links the cell shows an "Open in Colab" badge for the notebook, and right after it
+sits a code cell that installs d2lite from the repository when it cannot be imported (on
+Colab); where d2lite is installed (`make lab`, nbval) that cell does nothing and prints
+nothing. Its stored execution count and (empty) outputs are kept while its source is unchanged.
+
 The cell is recognised by its metadata `{"d2lite": {"navigation": true}}` and has the fixed
 id `d2lite-navigation`, so the script is idempotent: a second run rewrites nothing (files are
 written only when their text changes, and an unchanged notebook is byte-identical). Other
@@ -28,15 +33,46 @@ from pathlib import Path
 
 import nbformat
 
+from d2lite.data import REPOSITORY_URL
+
 ROOT = Path(__file__).resolve().parent.parent
 INDEX = "../README.md#the-notebooks"
 CELL_ID = "d2lite-navigation"
+COLAB_CELL_ID = "d2lite-colab"
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+COLAB_SOURCE = f"""\
+# On Colab (or wherever d2lite is not installed) install it from the repository; with
+# `make lab` d2lite is installed already and this cell does nothing.
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("d2lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "d2lite @ git+{REPOSITORY_URL}"], check=True)"""
 NOTEBOOK_NAME = re.compile(r"\d\d_[a-z0-9_]+\.ipynb")
 
 
 def is_navigation(cell):
-    """True for a cell that this script wrote (by its metadata)."""
+    """True for the navigation cell that this script wrote (by its metadata)."""
     return bool(cell.get("metadata", {}).get("d2lite", {}).get("navigation"))
+
+
+def is_colab_setup(cell):
+    """True for the install-on-Colab code cell that this script wrote (by its metadata)."""
+    return bool(cell.get("metadata", {}).get("d2lite", {}).get("colab"))
+
+
+def colab_badge(name):
+    """The "Open in Colab" badge of notebook `name`, as markdown.
+
+    Example:
+        >>> colab_badge("04_rnn.ipynb")  # doctest: +ELLIPSIS
+        '[![Open In Colab](https://colab...badge.svg)](https://colab.research.google.com/github/d2lite/d2lite/blob/main/notebooks/04_rnn.ipynb)'
+    """
+    repository = REPOSITORY_URL.removeprefix("https://github.com/")
+    return (f"[![Open In Colab]({COLAB_BADGE})](https://colab.research.google.com/github/"
+            f"{repository}/blob/main/notebooks/{name})")
 
 
 def title(nb):
@@ -77,7 +113,7 @@ def navigation_source(previous=None, following=None, index=INDEX):
     return " | ".join(links)
 
 
-def set_navigation(nb, source, position=1):
+def set_navigation(nb, source, position=1, colab=True):
     """Put one navigation cell holding `source` at `position`, replacing any earlier one.
 
     Args:
@@ -85,16 +121,28 @@ def set_navigation(nb, source, position=1):
         source: the cell's markdown (see `navigation_source`).
         position: where the cell goes once earlier navigation cells are removed (default 1,
             right after the title cell).
+        colab: also put the install-on-Colab code cell right after it (default True). An
+            existing one with the same source is kept as it is, execution count included.
 
     Returns:
         The notebook.
     """
-    nb.cells = [cell for cell in nb.cells if not is_navigation(cell)]
+    old_setup = next((cell for cell in nb.cells if is_colab_setup(cell)), None)
+    nb.cells = [cell for cell in nb.cells if not (is_navigation(cell) or is_colab_setup(cell))]
     cell = nbformat.v4.new_markdown_cell(source, id=CELL_ID,
                                          metadata={"d2lite": {"navigation": True}})
-    if nb.nbformat_minor < 5:  # cell ids arrived in nbformat 4.5
-        del cell["id"]
-    nb.cells.insert(position, cell)
+    cells = [cell]
+    if colab:
+        if old_setup is not None and old_setup.source == COLAB_SOURCE:
+            setup = old_setup
+        else:
+            setup = nbformat.v4.new_code_cell(COLAB_SOURCE, id=COLAB_CELL_ID,
+                                              metadata={"d2lite": {"colab": True}})
+        cells.append(setup)
+    for new in cells:
+        if nb.nbformat_minor < 5:  # cell ids arrived in nbformat 4.5
+            new.pop("id", None)
+    nb.cells[position:position] = cells
     return nb
 
 
@@ -111,10 +159,11 @@ def add_navigation(paths, index=INDEX, link=lambda path: path.name):
     """
     notebooks = {path: nbformat.read(path, as_version=4) for path in paths}
     entries = [(title(nb), link(path)) for path, nb in notebooks.items()]
-    for i, nb in enumerate(notebooks.values()):
+    for i, (path, nb) in enumerate(notebooks.items()):
         previous = entries[i - 1] if i > 0 else None
         following = entries[i + 1] if i + 1 < len(entries) else None
-        set_navigation(nb, navigation_source(previous, following, index))
+        links = navigation_source(previous, following, index)
+        set_navigation(nb, f"{colab_badge(path.name)}\n\n{links}")
     return notebooks
 
 

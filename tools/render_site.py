@@ -151,7 +151,8 @@ def render(notebooks=ROOT / "notebooks", readme=ROOT / "README.md", output_dir=R
     written = []
     for path, nb in navigation.add_navigation(paths).items():
         top = next(cell for cell in nb.cells if navigation.is_navigation(cell))
-        nb.cells.append(nbformat.from_dict({**top, "id": "d2lite-navigation-foot"}))
+        foot = top.source.splitlines()[-1]  # the links, without the Colab badge
+        nb.cells.append(nbformat.from_dict({**top, "id": "d2lite-navigation-foot", "source": foot}))
         html, _ = exporter.from_notebook_node(_markdown_links_to_pages(nb),
                                               {"metadata": {"name": navigation.title(nb)}})
         written.append(output_dir / f"{path.stem}.html")
