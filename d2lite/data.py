@@ -37,7 +37,7 @@ __all__ = [
 # notebook), and an installed d2lite without a source checkout fetches the committed
 # data snapshots from here, hash-checked.
 REPOSITORY_URL = "https://github.com/d2lite/d2lite"
-_REPOSITORY_RAW = "https://raw.githubusercontent.com/d2lite/d2lite/main"
+_REPOSITORY_RAW = REPOSITORY_URL.replace("https://github.com/", "https://raw.githubusercontent.com/") + "/main"
 
 TIME_MACHINE_URL = "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt"
 TIME_MACHINE_SHA1 = "090b5e7e70c295757f55df93cb0a180b9691891a"
