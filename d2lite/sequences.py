@@ -7,11 +7,18 @@
   `Y` being `X` shifted by one token.
 * `train_val_split`: hold out the end of a corpus.
 * `lm_dataset`: a `tf.data.Dataset` of those minibatches for `model.fit`.
+* `sequential_dataset`: the sequential partitions as a `tf.data.Dataset`, in
+  the same order every epoch, for a stateful model (truncated BPTT).
+* `pad_truncate`: pad short token sequences and cut long ones to one length
+  (`keras.utils.pad_sequences`, validated).
+* `bucket_dataset`: batches of sequences of similar lengths
+  (`tf.data.Dataset.bucket_by_sequence_length`), padded per batch.
 * `masked_windows`: windows with one token hidden and that token as the label,
   a task that needs the context on both sides (notebook 07).
 
 Batches are cut with vectorized NumPy indexing (no Python loop per sample);
-TensorFlow is imported only by `lm_dataset`, and nothing happens at import.
+TensorFlow is imported only by the functions that build a `tf.data.Dataset`,
+and nothing happens at import.
 """
 
 import numbers
@@ -19,10 +26,13 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "bucket_dataset",
     "lm_dataset",
     "masked_windows",
+    "pad_truncate",
     "seq_data_iter_random",
     "seq_data_iter_sequential",
+    "sequential_dataset",
     "train_val_split",
     "windows",
 ]
@@ -417,3 +427,241 @@ def masked_windows(corpus, window, mask_id=0, position=None, stride=1):
     labels = inputs[:, position].copy()
     inputs[:, position] = mask_id
     return inputs, labels
+
+
+# ------------------------------------------------------------ stateful models
+# Notebook 04 (truncated BPTT): carry the hidden state from one batch to the next.
+
+
+def sequential_dataset(corpus, batch_size, num_steps, seed=None):
+    """A `tf.data.Dataset` of sequential partitions, in corpus order, for a stateful model.
+
+    The batches are those of `seq_data_iter_sequential` (row `i` of batch
+    `k + 1` continues row `i` of batch `k`; the targets are the inputs shifted
+    by one token), cut once at construction: the random offset is drawn once,
+    so every epoch yields the same batches in the same order, and every batch
+    has exactly `batch_size` rows (no remainder batch). That is what
+    `keras.layers.RNN(..., stateful=True)` needs: a fixed batch size, and
+    each row of a batch continuing the same row of the previous batch, so
+    the state it carries over is the state of the text that came before.
+    Gradients still stop at the batch boundary (truncated BPTT: the carried
+    state is a constant for the next batch's backward pass).
+
+    Reset the model's states at the start of every epoch and before
+    evaluating, e.g. with `d2lite.training.ResetStates`.
+
+    Args:
+        corpus: 1-D array of integer token indices.
+        batch_size: rows (streams) per batch, a positive integer; the batch
+            size the stateful model was built for.
+        num_steps: tokens per row and batch, a positive integer.
+        seed: int, `np.random.Generator` or None (default: fresh randomness)
+            for the one offset in `[0, num_steps)`.
+
+    Returns:
+        A `tf.data.Dataset` of `(X, Y)` int32 tensors of shape
+        `(batch_size, num_steps)`, never shuffled, with
+        `(len(corpus) - num_steps) // batch_size // num_steps` batches.
+
+    Raises:
+        ValueError: as for `seq_data_iter_sequential`.
+
+    Pass it to `model.fit(ds, shuffle=False)`: shuffling would break the
+    continuity from batch to batch.
+
+    Example:
+        >>> ds = sequential_dataset(np.arange(1000), batch_size=4, num_steps=10, seed=0)
+        >>> int(ds.cardinality()), ds.element_spec[0].shape
+        (24, TensorShape([4, 10]))
+    """
+    import tensorflow as tf
+
+    corpus, batch_size, num_steps = _check_corpus(corpus, batch_size, num_steps)
+    batches = list(seq_data_iter_sequential(corpus.astype(np.int32), batch_size, num_steps,
+                                            seed=seed))
+    Xs = np.stack([X for X, _ in batches])
+    Ys = np.stack([Y for _, Y in batches])
+    return tf.data.Dataset.from_tensor_slices((Xs, Ys)).prefetch(tf.data.AUTOTUNE)
+
+
+# ------------------------------------------------------------ variable lengths
+# Notebook 04: sentences of different lengths, padded, masked and bucketed.
+
+_PAD_MODES = ("pre", "post")
+
+
+def _check_mode(value, name):
+    if value not in _PAD_MODES:
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected one of 'pre' or 'post', "
+            f"got {value!r}."
+        )
+    return value
+
+
+def _check_sequences(sequences, value=None):
+    """A list of 1-D integer arrays; raise unless `sequences` is a non-empty list of them."""
+    if isinstance(sequences, (str, bytes)) or not hasattr(sequences, "__len__"):
+        raise ValueError(
+            "Received an invalid value for argument `sequences`, expected a non-empty list of "
+            f"token index sequences, got {type(sequences).__name__}."
+        )
+    if len(sequences) == 0:
+        raise ValueError(
+            "Received an invalid value for argument `sequences`, expected a non-empty list of "
+            f"token index sequences, got {sequences!r}."
+        )
+    arrays = []
+    for i, seq in enumerate(sequences):
+        arr = np.asarray(seq)
+        if arr.size == 0:  # np.asarray([]) is float64; an empty sentence is still valid
+            arr = arr.astype(np.int64).reshape(0)
+        if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
+            raise ValueError(
+                "Received an invalid value for argument `sequences`, expected a list of 1-D "
+                f"integer token index sequences, got sequence {i} of dtype {arr.dtype} and "
+                f"shape {arr.shape}."
+            )
+        if value is not None and np.any(arr == value):
+            raise ValueError(
+                f"Received an invalid value for argument `value`, expected a padding index that "
+                f"no sequence contains (a mask could not tell padding from a real token), got "
+                f"{value!r}, which sequence {i} contains. Shift the token indices (e.g. + 1) or "
+                f"reserve a `<pad>` token."
+            )
+        arrays.append(arr)
+    return arrays
+
+
+def pad_truncate(sequences, max_len, padding="post", truncating="post", value=0):
+    """Pad short token sequences and truncate long ones to `max_len` tokens.
+
+    A batch is a rectangular tensor, so sentences of different lengths are
+    made one length: shorter ones get `value` appended (`padding="post"`) or
+    prepended (`"pre"`), longer ones lose their last (`truncating="post"`) or
+    first (`"pre"`) tokens. This is `keras.utils.pad_sequences` with its
+    arguments checked, and one more check: `value` must not occur in the
+    sequences, so that `keras.layers.Embedding(mask_zero=True)` (with
+    `value=0`) masks the padding and nothing else.
+
+    Args:
+        sequences: a non-empty list of 1-D sequences of integer token
+            indices (lists or arrays; an empty sequence becomes all padding).
+        max_len: the length of every row, a positive integer.
+        padding: "post" (default) or "pre": where the padding goes.
+        truncating: "post" (default) or "pre": which end of a long sequence
+            is cut.
+        value: the padding index, an integer (default 0, Keras's masking index).
+
+    Returns:
+        An int32 array of shape `(len(sequences), max_len)`.
+
+    Raises:
+        ValueError: for a non-positive or non-integer `max_len`, an unknown
+            `padding` or `truncating` mode, an empty `sequences`, a sequence
+            that is not 1-D integers, or a `value` that occurs in a sequence.
+
+    Example:
+        >>> pad_truncate([[5, 6], [1, 2, 3, 4]], max_len=3).tolist()
+        [[5, 6, 0], [1, 2, 3]]
+        >>> pad_truncate([[5, 6], [1, 2, 3, 4]], max_len=3, padding="pre", truncating="pre").tolist()
+        [[0, 5, 6], [2, 3, 4]]
+    """
+    from keras.utils import pad_sequences
+
+    max_len = _check_positive_int(max_len, "max_len")
+    padding = _check_mode(padding, "padding")
+    truncating = _check_mode(truncating, "truncating")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(
+            f"Received an invalid value for argument `value`, expected an integer padding index, "
+            f"got {value!r}."
+        )
+    arrays = _check_sequences(sequences, value=value)
+    return pad_sequences(arrays, maxlen=max_len, dtype="int32", padding=padding,
+                         truncating=truncating, value=int(value))
+
+
+def bucket_dataset(sequences, labels, bucket_boundaries, batch_size, value=0):
+    """Batches of sequences of similar length, each padded to its own longest sequence.
+
+    With one global maximum length, a batch of short sentences is mostly
+    padding. `tf.data.Dataset.bucket_by_sequence_length` instead sorts the
+    sequences into buckets by length (`len < bucket_boundaries[0]`, then
+    `[bucket_boundaries[0], bucket_boundaries[1])`, ..., and one bucket for
+    the rest), batches within a bucket and pads each batch only to the
+    longest sequence in it. Sequences keep their order within a bucket;
+    shuffle `sequences` beforehand for training. Cut overlong sequences first
+    (`pad_truncate` to the longest length wanted, or slicing): the last
+    bucket has no upper bound.
+
+    Args:
+        sequences: a non-empty list of 1-D sequences of integer token indices
+            (empty sequences are not allowed: bucketing is by length >= 1).
+        labels: one integer label per sequence (array-like).
+        bucket_boundaries: increasing positive integers, the length limits
+            between buckets.
+        batch_size: sequences per batch, a positive integer (the last batch
+            of a bucket may be smaller).
+        value: the padding index, an integer that no sequence contains
+            (default 0).
+
+    Returns:
+        A `tf.data.Dataset` of `(X, y)`: `X` int32 of shape `(batch, length)`
+        with `length` the longest sequence of the batch, `y` int32 of shape
+        `(batch,)`.
+
+    Raises:
+        ValueError: for an invalid `sequences` (as for `pad_truncate`) or an
+            empty one, labels of another length, boundaries that are not
+            increasing positive integers, or a non-positive `batch_size`.
+
+    Example:
+        >>> ds = bucket_dataset([[1], [2, 3], [4, 5, 6, 7]], [0, 1, 0], [2], batch_size=2)
+        >>> [tuple(X.shape) for X, _ in ds]
+        [(2, 4), (1, 1)]
+    """
+    import tensorflow as tf
+
+    batch_size = _check_positive_int(batch_size, "batch_size")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(
+            f"Received an invalid value for argument `value`, expected an integer padding index, "
+            f"got {value!r}."
+        )
+    arrays = _check_sequences(sequences, value=value)
+    if any(len(a) == 0 for a in arrays):
+        raise ValueError(
+            "Received an invalid value for argument `sequences`, expected sequences of at least "
+            f"one token, got an empty sequence at position {[len(a) for a in arrays].index(0)}."
+        )
+    labels = np.asarray(labels)
+    if labels.shape != (len(arrays),) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"Received an invalid value for argument `labels`, expected {len(arrays)} integer "
+            f"labels (one per sequence), got an array of dtype {labels.dtype} and shape "
+            f"{labels.shape}."
+        )
+    boundaries = list(bucket_boundaries)
+    if not boundaries or any(
+        isinstance(b, bool) or not isinstance(b, numbers.Integral) or b <= 0 for b in boundaries
+    ) or any(a >= b for a, b in zip(boundaries, boundaries[1:])):
+        raise ValueError(
+            "Received an invalid value for argument `bucket_boundaries`, expected a non-empty "
+            f"list of increasing positive integers, got {bucket_boundaries!r}."
+        )
+    boundaries = [int(b) for b in boundaries]
+
+    def examples():
+        yield from zip(arrays, labels)
+
+    ds = tf.data.Dataset.from_generator(
+        examples,
+        output_signature=(tf.TensorSpec((None,), tf.int32), tf.TensorSpec((), tf.int32)),
+    )
+    return ds.bucket_by_sequence_length(
+        element_length_func=lambda x, y: tf.shape(x)[0],
+        bucket_boundaries=boundaries,
+        bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
+        padding_values=(np.int32(value), np.int32(0)),
+    )

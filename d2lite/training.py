@@ -11,6 +11,11 @@
 * `generate`: text from a prefix, greedy or sampled with a temperature, one
   token at a time through a compiled step function that carries the states.
 * `EpochTimer`: a callback that records the training time of every epoch.
+* `ResetStates`, `reset_states`: zero the states of stateful RNN layers at the
+  start of every epoch and before evaluating (truncated BPTT, notebook 04).
+* `sequence_classifier`: a many-to-one classifier, `Embedding(mask_zero=True)`
+  → `keras.layers.RNN` of a d2lite cell → `Dense` logits (notebook 04).
+* `check_mask`: validate a padding mask against the inputs of an RNN layer.
 
 Nothing happens at import: no backend work, no seeds, no logging changed.
 """
@@ -31,11 +36,15 @@ __all__ = [
     "OneHot",
     "Perplexity",
     "RECIPE",
+    "ResetStates",
+    "check_mask",
     "clip_gradients",
     "gate_activations",
     "generate",
     "language_model",
     "recipe",
+    "reset_states",
+    "sequence_classifier",
 ]
 
 # Settings measured on the Time Machine (char tokens, last 10% held out) on a
@@ -141,7 +150,8 @@ def _make_cell(cell, units, layer_index, num_layers):
 
 def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.0,
                    embedding_dim=None, learning_rate=None, clipnorm=1.0, jit_compile=None,
-                   steps_per_execution=1, unroll=False, compile=True, name=None):
+                   steps_per_execution=1, unroll=False, stateful=False, batch_size=None,
+                   compile=True, name=None):
     """Build (and compile) a character-level language model.
 
     tokens `(batch, steps)` → one-hot (or `Embedding`) → `num_layers`
@@ -175,17 +185,30 @@ def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.
         steps_per_execution: passed to `compile` (default 1).
         unroll: passed to `keras.layers.RNN` (default False): True writes out
             every time step in the graph instead of looping.
+        stateful: passed to every `keras.layers.RNN` (default False). True
+            keeps the last states of a batch as the initial states of the
+            next, for batches from `d2lite.sequences.sequential_dataset`
+            (truncated BPTT); reset them with the `ResetStates` callback.
+        batch_size: a fixed batch size for the input (default None: any);
+            required with `stateful=True`, which keeps one state per row.
         compile: compile the model (default True).
-        name: model name (default None: e.g. "lstm_lm").
+        name: model name (default None: e.g. "lstm_lm", "stateful_lstm_lm").
 
     Returns:
         A `keras.Model` mapping int tokens `(batch, steps)` to logits
         `(batch, steps, vocab_size)`.
 
+    Raises:
+        ValueError: for an invalid argument, e.g. `stateful=True` without a
+            `batch_size`.
+
     Example:
         >>> model = language_model(28, cell="gru", units=32)
-        >>> model(np.zeros((2, 5), "int32")).shape
+        >>> tuple(model(np.zeros((2, 5), "int32")).shape)
         (2, 5, 28)
+        >>> stateful = language_model(28, cell="gru", units=32, stateful=True, batch_size=2)
+        >>> stateful.input_shape, stateful.get_layer("rnn_1").stateful
+        ((2, None), True)
     """
     vocab_size = _check_int(vocab_size, "vocab_size")
     num_layers = _check_int(num_layers, "num_layers")
@@ -205,8 +228,14 @@ def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.
         clipnorm = _check_positive(clipnorm, "clipnorm")
     if jit_compile is None:
         jit_compile = keras.backend.backend() != "tensorflow"
+    stateful = bool(stateful)
+    if batch_size is not None:
+        batch_size = _check_int(batch_size, "batch_size")
+    elif stateful:
+        raise _invalid("batch_size", "a positive integer with `stateful=True` (a stateful RNN "
+                       "keeps one state per row of a fixed batch)", batch_size)
 
-    inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    inputs = keras.Input(batch_shape=(batch_size, None), dtype="int32", name="tokens")
     if embedding_dim is None:
         x = OneHot(vocab_size, name="one_hot")(inputs)
     else:
@@ -216,10 +245,11 @@ def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.
             x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
         rnn_cell = _make_cell(cell, units, i, num_layers)
         x = keras.layers.RNN(rnn_cell, return_sequences=True, unroll=unroll,
-                             name=f"rnn_{i + 1}")(x)
+                             stateful=stateful, name=f"rnn_{i + 1}")(x)
     outputs = keras.layers.Dense(vocab_size, name="logits")(x)
     if name is None:
         name = f"{cell}_lm" if isinstance(cell, str) else "rnn_lm"
+        name = f"stateful_{name}" if stateful else name
     model = keras.Model(inputs, outputs, name=name)
     if compile:
         model.compile(
@@ -656,3 +686,197 @@ def gate_activations(cell, inputs, initial_state=None):
     empty = ops.zeros((batch, 0, units), dtype=x.dtype)  # a sequence of no steps
     return {name: ops.convert_to_numpy(ops.stack(values, axis=1) if values else empty)
             for name, values in trace.items()}
+
+
+# ---------------------------------------------------------------- Notebook 04: stateful RNNs
+
+
+def _stateful_layers(layer):
+    """Every layer under `layer` (itself included) that keeps states between batches."""
+    found = []
+    if getattr(layer, "stateful", False) and hasattr(layer, "reset_state"):
+        found.append(layer)
+    for sub in getattr(layer, "layers", None) or []:
+        found += _stateful_layers(sub)
+    return found
+
+
+def reset_states(model):
+    """Zero the states of every stateful recurrent layer of `model`.
+
+    A stateful `keras.layers.RNN` starts every batch from the states its
+    previous batch ended with. Before a new pass over the text (a new epoch,
+    an evaluation) those states belong to unrelated text and are reset to
+    zeros, as at the start of the corpus.
+
+    Args:
+        model: a Keras model or layer (nested models and `Bidirectional` wrappers
+            are searched too).
+
+    Returns:
+        The number of layers whose states were reset (0 for a stateless model).
+
+    Example:
+        >>> model = language_model(28, cell="rnn", units=8, stateful=True, batch_size=2)
+        >>> _ = model(np.ones((2, 5), "int32"))
+        >>> reset_states(model)
+        1
+    """
+    layers = _stateful_layers(model)
+    for layer in layers:
+        layer.reset_state()
+    return len(layers)
+
+
+class ResetStates(keras.callbacks.Callback):
+    """Reset the states of a stateful model at the start of every epoch and before evaluation.
+
+    With `stateful=True`, the states carried from batch to batch must start
+    from zeros at the start of the text: at the start of every training epoch
+    (`on_epoch_begin`) and of every evaluation (`on_test_begin`, which
+    `model.fit` also calls before its validation pass), so the validation
+    text is read with states carried from its own beginning, not from the
+    end of the training text. Within an epoch or an evaluation the states
+    carry over.
+
+    Args:
+        on_test: also reset before every evaluation (default True).
+
+    Example:
+        >>> model.fit(sequential_ds, validation_data=val_ds, epochs=2, shuffle=False,
+        ...           callbacks=[ResetStates()], verbose=0)  # doctest: +SKIP
+    """
+
+    def __init__(self, on_test=True):
+        super().__init__()
+        self.on_test = bool(on_test)
+
+    def on_train_begin(self, logs=None):
+        if not _stateful_layers(self.model):
+            raise ValueError(
+                f"Model {self.model.name!r} has no stateful recurrent layer, so `ResetStates` has "
+                "nothing to reset; build it with `stateful=True` (e.g. "
+                "`language_model(..., stateful=True, batch_size=...)`)."
+            )
+
+    def on_epoch_begin(self, epoch, logs=None):
+        reset_states(self.model)
+
+    def on_test_begin(self, logs=None):
+        if self.on_test:
+            reset_states(self.model)
+
+
+# ---------------------------------------------------------------- Notebook 04: classifiers
+
+
+def check_mask(inputs, mask):
+    """Check a padding mask against the inputs of a recurrent layer; return it as booleans.
+
+    `keras.layers.RNN` takes `mask` of shape `(batch, timesteps)`, True at
+    real steps. A mask of another shape is not caught clearly there: on
+    TensorFlow one too short fails deep in the loop ("Tried to read from
+    index 4 but array size is: 4"), one with the wrong batch size fails in a
+    `SelectV2` broadcast, and one with an extra axis, `(batch, timesteps, 1)`,
+    is silently accepted. Call this before passing a mask by hand.
+
+    Args:
+        inputs: the sequences, shape `(batch, timesteps, ...)`: embedded
+            `(batch, timesteps, features)` or token indices `(batch, timesteps)`.
+        mask: booleans (or 0/1) of shape `(batch, timesteps)`.
+
+    Returns:
+        `mask` as a boolean tensor of shape `(batch, timesteps)`.
+
+    Raises:
+        ValueError: if `inputs` has fewer than 2 axes or `mask` does not have
+            the shape `(batch, timesteps)` of `inputs`.
+
+    Example:
+        >>> x = np.zeros((2, 5, 3), "float32")
+        >>> tuple(check_mask(x, np.ones((2, 5))).shape)
+        (2, 5)
+        >>> check_mask(x, np.ones((2, 4)))
+        Traceback (most recent call last):
+        ...
+        ValueError: Received an invalid value for argument `mask`, expected a mask of shape (batch, timesteps) = (2, 5) for inputs of shape (2, 5, 3), got shape (2, 4).
+    """
+    shape = tuple(ops.shape(inputs))
+    if len(shape) < 2:
+        raise ValueError(
+            "Received an invalid value for argument `inputs`, expected sequences of shape "
+            f"(batch, timesteps, ...), got shape {shape}."
+        )
+    mask = ops.convert_to_tensor(mask)
+    mask_shape = tuple(ops.shape(mask))
+    if mask_shape != shape[:2]:
+        raise ValueError(
+            "Received an invalid value for argument `mask`, expected a mask of shape "
+            f"(batch, timesteps) = {shape[:2]} for inputs of shape {shape}, got shape "
+            f"{mask_shape}."
+        )
+    return ops.cast(mask, "bool")
+
+
+def sequence_classifier(vocab_size, num_classes=2, cell="gru", units=64, embedding_dim=32,
+                        mask_zero=True, learning_rate=0.005, clipnorm=1.0, compile=True,
+                        name=None):
+    """Build (and compile) a many-to-one classifier of token sequences.
+
+    tokens `(batch, steps)`, padded with index 0 → `Embedding(vocab_size,
+    embedding_dim, mask_zero=mask_zero)` → `keras.layers.RNN` of a d2lite
+    cell (`return_sequences=False`: only the last state) → `Dense(num_classes)`
+    logits. With `mask_zero=True` the embedding passes a mask that is False
+    at padding, and the RNN skips those steps: it carries the state over
+    unchanged, so the last state is that of the last real token, wherever
+    the padding is. Compiled with Adam (global gradient clipping to
+    `clipnorm`), the cross-entropy on logits and accuracy.
+
+    Args:
+        vocab_size: number of token indices including the padding index 0,
+            a positive integer.
+        num_classes: number of classes, an integer >= 2 (default 2).
+        cell: "rnn", "gru" (default) or "lstm" for d2lite's cells; or a cell
+            class, a callable `units -> cell`, or a cell instance.
+        units: hidden size, a positive integer (default 64).
+        embedding_dim: size of the token embedding, a positive integer (default 32).
+        mask_zero: mask index 0 as padding (default True).
+        learning_rate: Adam's learning rate (default 0.005).
+        clipnorm: global gradient norm to clip to (default 1.0); None for no clipping.
+        compile: compile the model (default True).
+        name: model name (default None: e.g. "gru_classifier").
+
+    Returns:
+        A `keras.Model` mapping int tokens `(batch, steps)` to logits `(batch, num_classes)`.
+
+    Raises:
+        ValueError: for an invalid argument.
+
+    Example:
+        >>> model = sequence_classifier(100, num_classes=3, cell="lstm", units=8)
+        >>> tuple(model(np.array([[5, 7, 0, 0]])).shape)
+        (1, 3)
+    """
+    vocab_size = _check_int(vocab_size, "vocab_size")
+    num_classes = _check_int(num_classes, "num_classes", minimum=2)
+    units = _check_int(units, "units")
+    embedding_dim = _check_int(embedding_dim, "embedding_dim")
+    learning_rate = _check_positive(learning_rate, "learning_rate")
+    if clipnorm is not None:
+        clipnorm = _check_positive(clipnorm, "clipnorm")
+
+    inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=bool(mask_zero),
+                               name="embedding")(inputs)
+    x = keras.layers.RNN(_make_cell(cell, units, 0, 1), name="rnn")(x)
+    outputs = keras.layers.Dense(num_classes, name="logits")(x)
+    if name is None:
+        name = f"{cell}_classifier" if isinstance(cell, str) else "rnn_classifier"
+    model = keras.Model(inputs, outputs, name=name)
+    if compile:
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate, global_clipnorm=clipnorm),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
+    return model
