@@ -499,8 +499,14 @@ def _check_mode(value, name):
     return value
 
 
-def _check_sequences(sequences, value=None):
-    """A list of 1-D integer arrays; raise unless `sequences` is a non-empty list of them."""
+def _check_sequences(sequences, value):
+    """A list of 1-D integer arrays; raise unless `sequences` is a non-empty list of them
+    and the padding index `value` is an integer that no sequence holds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(
+            f"Received an invalid value for argument `value`, expected an integer padding index, "
+            f"got {value!r}."
+        )
     if isinstance(sequences, (str, bytes)) or not hasattr(sequences, "__len__"):
         raise ValueError(
             "Received an invalid value for argument `sequences`, expected a non-empty list of "
@@ -522,7 +528,7 @@ def _check_sequences(sequences, value=None):
                 f"integer token index sequences, got sequence {i} of dtype {arr.dtype} and "
                 f"shape {arr.shape}."
             )
-        if value is not None and np.any(arr == value):
+        if np.any(arr == value):
             raise ValueError(
                 f"Received an invalid value for argument `value`, expected a padding index that "
                 f"no sequence contains (a mask could not tell padding from a real token), got "
@@ -572,11 +578,6 @@ def pad_truncate(sequences, max_len, padding="post", truncating="post", value=0)
     max_len = _check_positive_int(max_len, "max_len")
     padding = _check_mode(padding, "padding")
     truncating = _check_mode(truncating, "truncating")
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(
-            f"Received an invalid value for argument `value`, expected an integer padding index, "
-            f"got {value!r}."
-        )
     arrays = _check_sequences(sequences, value=value)
     return pad_sequences(arrays, maxlen=max_len, dtype="int32", padding=padding,
                          truncating=truncating, value=int(value))
@@ -624,11 +625,6 @@ def bucket_dataset(sequences, labels, bucket_boundaries, batch_size, value=0):
     import tensorflow as tf
 
     batch_size = _check_positive_int(batch_size, "batch_size")
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(
-            f"Received an invalid value for argument `value`, expected an integer padding index, "
-            f"got {value!r}."
-        )
     arrays = _check_sequences(sequences, value=value)
     if any(len(a) == 0 for a in arrays):
         raise ValueError(
