@@ -306,7 +306,6 @@ def check_clip_gradients(clip):
 # Checks for 09_stock_lab.ipynb: windows of past closes, a chronological split,
 # a scaler fitted on the training part only, the two baselines and the metrics.
 
-import numpy as _np  # noqa: E402 (this section is appended to the module)
 
 
 def _as_index_array(selection, n, name):
@@ -658,7 +657,6 @@ def check_stock_metrics(rmse, mae):
 # temperatures kept for training, the RNN that reads a lattice row by row, and
 # the interpolated 0.5 crossing that estimates T_c.
 
-import numpy as _np  # noqa: E402 (this section is appended to the module)
 
 _ISING_TC = 2.0 / _np.log1p(_np.sqrt(2.0))  # Onsager's T_c, as d2lite.ising.CRITICAL_TEMPERATURE
 

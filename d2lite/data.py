@@ -15,6 +15,8 @@ import os
 import re
 from pathlib import Path
 
+from d2lite import _validate
+
 __all__ = [
     "COMMITTED_STOCK_FILES",
     "DataUnavailableError",
@@ -51,6 +53,14 @@ class DataUnavailableError(RuntimeError):
     """A data file is neither in the cache nor downloadable right now."""
 
 
+def _checkout():
+    """The root of the source checkout d2lite is installed from (`pip install -e .`), or None."""
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "data").is_dir():
+        return root
+    return None
+
+
 def data_dir(create=True):
     """Return the d2lite data/cache folder as a `Path`.
 
@@ -60,12 +70,10 @@ def data_dir(create=True):
     env = os.environ.get("D2LITE_DATA")
     if env:
         path = Path(env).expanduser()
+    elif _checkout() is not None:
+        path = _checkout() / "data"
     else:
-        checkout = Path(__file__).resolve().parent.parent
-        if (checkout / "pyproject.toml").is_file() and (checkout / "data").is_dir():
-            path = checkout / "data"
-        else:
-            path = Path.home() / ".cache" / "d2lite"
+        path = Path.home() / ".cache" / "d2lite"
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path
@@ -243,10 +251,8 @@ def stock_cache_path(ticker, start, end):
 
 def _checkout_stocks_dir():
     """The committed `data/stocks` of a source checkout, or None."""
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").is_file():
-        return checkout / "data" / "stocks"
-    return None
+    checkout = _checkout()
+    return None if checkout is None else checkout / "data" / "stocks"
 
 
 def snapshot_url(name):
@@ -430,27 +436,9 @@ def _read_cached_prices(path, start, end):
 
 
 def _write_prices_atomically(frame, path):
-    """Write `frame` as CSV to `path` via a temporary file and a rename.
-
-    A reader never sees a half-written file, and an interrupted write leaves
-    neither `path` nor the temporary file behind.
-    """
-    import secrets
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    # os.open rather than tempfile.mkstemp: the file gets the umask's usual
-    # permissions (mkstemp's 0600 would hide a shared cache from other users).
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            frame.to_csv(f, date_format="%Y-%m-%d", lineterminator="\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write `frame` as CSV to `path` atomically (`d2lite._validate.atomic_write`)."""
+    with _validate.atomic_write(path, "w", encoding="utf-8", newline="") as f:
+        frame.to_csv(f, date_format="%Y-%m-%d", lineterminator="\n")
 
 
 def stock_prices(ticker=SP500_TICKER, start=SP500_START, end=SP500_END):

@@ -26,14 +26,13 @@ every generating parameter. Everything is deterministic for a given seed.
 import hashlib
 import inspect
 import json
-import numbers
-import os
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from d2lite import _validate
 
 __all__ = [
     "CRITICAL_TEMPERATURE",
@@ -65,15 +64,6 @@ _ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 # ------------------------------------------------------------------ validation
-
-
-def _positive_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise ValueError(
-            f"Received an invalid value for argument `{name}`, expected {expected}, got {value!r}."
-        )
-    return int(value)
 
 
 def _temperatures(temperatures):
@@ -122,22 +112,22 @@ def _settings(L, temperatures, n_per_temperature, seed, chains, equilibration_sw
               decorrelation_sweeps, cluster, cluster_every):
     """Check the arguments of `sample` and return them normalised, as a dict."""
     if seed is not None:
-        _positive_int(seed, "seed", minimum=0)
+        _validate.integer(seed, "seed", minimum=0)
     if cluster not in _CLUSTER_ALGORITHMS + (None,):
         raise ValueError(
             "Received an invalid value for argument `cluster`, expected one of "
             f"{_CLUSTER_ALGORITHMS} or None, got {cluster!r}."
         )
     return {
-        "L": _positive_int(L, "L", minimum=2),
+        "L": _validate.integer(L, "L", minimum=2),
         "temperatures": _temperatures(temperatures).tolist(),
-        "n_per_temperature": _positive_int(n_per_temperature, "n_per_temperature"),
+        "n_per_temperature": _validate.integer(n_per_temperature, "n_per_temperature"),
         "seed": None if seed is None else int(seed),
-        "chains": _positive_int(chains, "chains"),
-        "equilibration_sweeps": _positive_int(equilibration_sweeps, "equilibration_sweeps", 0),
-        "decorrelation_sweeps": _positive_int(decorrelation_sweeps, "decorrelation_sweeps"),
+        "chains": _validate.integer(chains, "chains"),
+        "equilibration_sweeps": _validate.integer(equilibration_sweeps, "equilibration_sweeps", 0),
+        "decorrelation_sweeps": _validate.integer(decorrelation_sweeps, "decorrelation_sweeps"),
         "cluster": cluster,
-        "cluster_every": _positive_int(cluster_every, "cluster_every"),
+        "cluster_every": _validate.integer(cluster_every, "cluster_every"),
     }
 
 
@@ -485,15 +475,8 @@ def dataset(L=10, temperatures=LAB_TEMPERATURES, n_per_temperature=1000, *, seed
     if cached is not None:
         return cached
     spins, T = sample(**cfg, progress=progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, spins=spins, temperatures=T, settings=np.array(_cache_key(cfg)[0]))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _validate.atomic_write(path, "wb") as f:
+        np.savez(f, spins=spins, temperatures=T, settings=np.array(_cache_key(cfg)[0]))
     return spins, T
 
 
@@ -707,7 +690,7 @@ def _kaufman_log_z(K, L):
 
 def _kaufman_derivatives(T, L):
     T_arr = _temperature_array(T)
-    L = _positive_int(L, "L", minimum=2)
+    L = _validate.integer(L, "L", minimum=2)
     K, N = 1.0 / T_arr, L * L
     # Central differences. Near T_c higher derivatives of ln Z / N grow with L, so the
     # steps shrink with L; the second derivative takes a wider one to keep round-off small.

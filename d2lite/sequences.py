@@ -25,6 +25,8 @@ import numbers
 
 import numpy as np
 
+from d2lite import _validate
+
 __all__ = [
     "bucket_dataset",
     "lm_dataset",
@@ -37,15 +39,6 @@ __all__ = [
     "windows",
 ]
 
-
-def _check_positive_int(value, name):
-    """Raise a Keras-style ValueError unless `value` is a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(
-            f"Received an invalid value for argument `{name}`, expected a positive integer, "
-            f"got {value!r}."
-        )
-    return int(value)
 
 
 def windows(series, tau):
@@ -81,7 +74,7 @@ def windows(series, tau):
         >>> features[0].tolist(), labels[0].item()
         ([0.0, 1.0, 2.0, 3.0], 4.0)
     """
-    tau = _check_positive_int(tau, "tau")
+    tau = _validate.integer(tau, "tau")
     series = np.asarray(series)
     if series.ndim == 0:
         raise ValueError(
@@ -106,8 +99,8 @@ def windows(series, tau):
 
 def _check_corpus(corpus, batch_size, num_steps):
     """Validate the sampler arguments; return the corpus as a 1-D integer array."""
-    batch_size = _check_positive_int(batch_size, "batch_size")
-    num_steps = _check_positive_int(num_steps, "num_steps")
+    batch_size = _validate.integer(batch_size, "batch_size")
+    num_steps = _validate.integer(num_steps, "num_steps")
     corpus = np.asarray(corpus)
     if corpus.ndim != 1 or not np.issubdtype(corpus.dtype, np.integer):
         raise ValueError(
@@ -390,7 +383,7 @@ def masked_windows(corpus, window, mask_id=0, position=None, stride=1):
             f"hidden token and at least one neighbour), got {window!r}."
         )
     window = int(window)
-    stride = _check_positive_int(stride, "stride")
+    stride = _validate.integer(stride, "stride")
     if position is None:
         position = window // 2
     if isinstance(position, bool) or not isinstance(position, numbers.Integral) or not (
@@ -575,7 +568,7 @@ def pad_truncate(sequences, max_len, padding="post", truncating="post", value=0)
     """
     from keras.utils import pad_sequences
 
-    max_len = _check_positive_int(max_len, "max_len")
+    max_len = _validate.integer(max_len, "max_len")
     padding = _check_mode(padding, "padding")
     truncating = _check_mode(truncating, "truncating")
     arrays = _check_sequences(sequences, value=value)
@@ -624,7 +617,7 @@ def bucket_dataset(sequences, labels, bucket_boundaries, batch_size, value=0):
     """
     import tensorflow as tf
 
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    batch_size = _validate.integer(batch_size, "batch_size")
     arrays = _check_sequences(sequences, value=value)
     if any(len(a) == 0 for a in arrays):
         raise ValueError(

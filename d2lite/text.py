@@ -19,6 +19,8 @@ import re
 
 import numpy as np
 
+from d2lite import _validate
+
 __all__ = [
     "BPE",
     "NGramLM",
@@ -36,23 +38,7 @@ _NON_LETTERS = re.compile("[^A-Za-z]+")
 _TOKEN_KINDS = ("char", "word")
 
 
-def _invalid(name, expected, got):
-    return ValueError(
-        f"Received an invalid value for argument `{name}`, expected {expected}, got {got!r}."
-    )
 
-
-def _check_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise _invalid(name, kind, value)
-    return int(value)
-
-
-def _check_str(text, name="text"):
-    if not isinstance(text, str):
-        raise _invalid(name, "a string", type(text).__name__)
-    return text
 
 
 # --------------------------------------------------------------- tokens
@@ -80,7 +66,7 @@ def preprocess(text):
         >>> preprocess("The Time Machine, by H. G. Wells [1898]\\n\\nI\\n")
         'the time machine by h g wells i'
     """
-    return _NON_LETTERS.sub(" ", _check_str(text)).strip().lower()
+    return _NON_LETTERS.sub(" ", _validate.string(text)).strip().lower()
 
 
 def tokenize(text, token="char"):
@@ -105,10 +91,10 @@ def tokenize(text, token="char"):
         ['hi', 'you']
     """
     if token not in _TOKEN_KINDS:
-        raise _invalid("token", 'one of "char" or "word"', token)
+        raise _validate.invalid("token", 'one of "char" or "word"', token)
     clean = preprocess(text)
     if not clean:
-        raise _invalid("text", "text that contains at least one letter", text[:40])
+        raise _validate.invalid("text", "text that contains at least one letter", text[:40])
     return list(clean) if token == "char" else clean.split(" ")
 
 
@@ -159,10 +145,10 @@ class Vocab:
     UNK = "<unk>"
 
     def __init__(self, tokens=(), min_freq=0, reserved_tokens=None):
-        self.min_freq = _check_int(min_freq, "min_freq", minimum=0)
+        self.min_freq = _validate.integer(min_freq, "min_freq", minimum=0)
         reserved = list(reserved_tokens or [])
         if self.UNK in reserved or len(set(reserved)) != len(reserved):
-            raise _invalid("reserved_tokens", f"distinct tokens other than {self.UNK!r}", reserved)
+            raise _validate.invalid("reserved_tokens", f"distinct tokens other than {self.UNK!r}", reserved)
         counter = collections.Counter(_flatten(tokens))
         self.token_freqs = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
         taken = {self.UNK, *reserved}
@@ -195,7 +181,7 @@ class Vocab:
         if isinstance(indices, bool) or not isinstance(indices, numbers.Integral) or not (
             0 <= indices < len(self)
         ):
-            raise _invalid("indices", f"integers in [0, {len(self)})", indices)
+            raise _validate.invalid("indices", f"integers in [0, {len(self)})", indices)
         return self.idx_to_token[int(indices)]
 
     @property
@@ -233,9 +219,9 @@ def load_corpus_time_machine(token="char", max_tokens=None):
     from d2lite import data
 
     if token not in _TOKEN_KINDS:  # before reading the file
-        raise _invalid("token", 'one of "char" or "word"', token)
+        raise _validate.invalid("token", 'one of "char" or "word"', token)
     if max_tokens is not None:
-        max_tokens = _check_int(max_tokens, "max_tokens")
+        max_tokens = _validate.integer(max_tokens, "max_tokens")
     tokens = tokenize(data.time_machine(), token=token)
     vocab = Vocab(tokens)
     corpus = np.asarray(vocab[tokens], dtype=np.int32)
@@ -292,8 +278,8 @@ class BPE:
     _pieces = re.compile(PATTERN).findall
 
     def __init__(self, vocab_size=1000, min_frequency=2):
-        self.vocab_size = _check_int(vocab_size, "vocab_size")
-        self.min_frequency = _check_int(min_frequency, "min_frequency", minimum=0)
+        self.vocab_size = _validate.integer(vocab_size, "vocab_size")
+        self.min_frequency = _validate.integer(min_frequency, "min_frequency", minimum=0)
         self.vocab = []
         self.merges = []
         self._ids = {}
@@ -309,9 +295,9 @@ class BPE:
         Raises:
             ValueError: if `text` is not a non-empty string.
         """
-        _check_str(text)
+        _validate.string(text)
         if not text:
-            raise _invalid("text", "a non-empty string", text)
+            raise _validate.invalid("text", "a non-empty string", text)
         piece_counts = collections.Counter(self._pieces(text))
         self.vocab = sorted({ch for piece in piece_counts for ch in piece})
         ids = {sym: i for i, sym in enumerate(self.vocab)}
@@ -373,7 +359,7 @@ class BPE:
         try:
             word = [self._ids[ch] for ch in piece]
         except KeyError as err:
-            raise _invalid(
+            raise _validate.invalid(
                 "text", "characters seen by `fit` (the alphabet of this BPE)", err.args[0]
             ) from None
         ranks = self._ranks
@@ -398,7 +384,7 @@ class BPE:
             RuntimeError: if the BPE is not fitted.
         """
         self._check_fitted()
-        return [i for piece in self._pieces(_check_str(text)) for i in self._encode_piece(piece)]
+        return [i for piece in self._pieces(_validate.string(text)) for i in self._encode_piece(piece)]
 
     def tokenize(self, text):
         """Encode a string as a list of symbol strings (subwords)."""
@@ -415,7 +401,7 @@ class BPE:
         bad = [i for i in ids if isinstance(i, bool) or not isinstance(i, numbers.Integral)
                or not 0 <= i < len(self)]
         if bad:
-            raise _invalid("ids", f"integers in [0, {len(self)})", bad[:5])
+            raise _validate.invalid("ids", f"integers in [0, {len(self)})", bad[:5])
         return "".join(self.vocab[i] for i in ids)
 
     def __repr__(self):
@@ -456,7 +442,7 @@ def ngrams(tokens, n):
         >>> ngrams(["the", "time", "machine"], 2)
         [('the', 'time'), ('time', 'machine')]
     """
-    n = _check_int(n, "n")
+    n = _validate.integer(n, "n")
     tokens = list(tokens)
     return list(zip(*(tokens[i:] for i in range(n))))
 
@@ -512,9 +498,9 @@ def add_alpha_prob(ngram_count, context_count, vocab_size, alpha=1.0):
         >>> round(add_alpha_prob(0, 10, vocab_size=28, alpha=1.0), 4)
         0.0263
     """
-    vocab_size = _check_int(vocab_size, "vocab_size")
+    vocab_size = _validate.integer(vocab_size, "vocab_size")
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or alpha < 0:
-        raise _invalid("alpha", "a non-negative number", alpha)
+        raise _validate.invalid("alpha", "a non-negative number", alpha)
     num = np.asarray(ngram_count, dtype=np.float64) + alpha
     den = np.asarray(context_count, dtype=np.float64) + alpha * vocab_size
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -550,7 +536,7 @@ class NGramLM:
     """
 
     def __init__(self, n, alpha=1.0):
-        self.n = _check_int(n, "n")
+        self.n = _validate.integer(n, "n")
         add_alpha_prob(0, 0, 1, alpha)  # validates alpha
         self.alpha = float(alpha)
         self.vocab_size = None
@@ -566,9 +552,9 @@ class NGramLM:
     def _check_corpus(self, corpus, name="corpus"):
         corpus = np.asarray(corpus)
         if corpus.ndim != 1 or not np.issubdtype(corpus.dtype, np.integer):
-            raise _invalid(name, "a 1-D array of integer token indices", f"dtype {corpus.dtype}, shape {corpus.shape}")
+            raise _validate.invalid(name, "a 1-D array of integer token indices", f"dtype {corpus.dtype}, shape {corpus.shape}")
         if self.vocab_size is not None and corpus.size and (corpus.min() < 0 or corpus.max() >= self.vocab_size):
-            raise _invalid(name, f"indices in [0, {self.vocab_size})", f"values in [{corpus.min()}, {corpus.max()}]")
+            raise _validate.invalid(name, f"indices in [0, {self.vocab_size})", f"values in [{corpus.min()}, {corpus.max()}]")
         return corpus.astype(np.int64)
 
     def fit(self, corpus, vocab_size):
@@ -581,12 +567,12 @@ class NGramLM:
         Raises:
             ValueError: for a corpus shorter than `n`, non-integer or out-of-range indices.
         """
-        self.vocab_size = _check_int(vocab_size, "vocab_size")
+        self.vocab_size = _validate.integer(vocab_size, "vocab_size")
         if self.vocab_size ** self.n >= 2 ** 62:
-            raise _invalid("n", f"an order whose n-grams fit in int64 codes for |V| = {self.vocab_size}", self.n)
+            raise _validate.invalid("n", f"an order whose n-grams fit in int64 codes for |V| = {self.vocab_size}", self.n)
         corpus = self._check_corpus(corpus)
         if len(corpus) < self.n:
-            raise _invalid("corpus", f"at least n = {self.n} tokens", f"{len(corpus)} tokens")
+            raise _validate.invalid("corpus", f"at least n = {self.n} tokens", f"{len(corpus)} tokens")
         self._grams, self._gram_counts = np.unique(self._codes(corpus, self.n), return_counts=True)
         # Contexts are counted where they are followed by a token, so that
         # the probabilities of a context's continuations sum to one.
@@ -622,7 +608,7 @@ class NGramLM:
         if isinstance(start, bool) or not isinstance(start, numbers.Integral) or not (
             self.n - 1 <= start < len(corpus)
         ):
-            raise _invalid("start", f"an integer in [{self.n - 1}, {len(corpus)})", start)
+            raise _validate.invalid("start", f"an integer in [{self.n - 1}, {len(corpus)})", start)
         window = corpus[start - self.n + 1:]
         gram_n = self._lookup(self._grams, self._gram_counts, self._codes(window, self.n))
         ctx = self._codes(window[:-1], self.n - 1) if self.n > 1 else np.zeros(len(gram_n), np.int64)
@@ -633,7 +619,7 @@ class NGramLM:
         """P(token | context) for one context of n - 1 indices."""
         context = list(context)
         if len(context) != self.n - 1:
-            raise _invalid("context", f"{self.n - 1} token indices", context)
+            raise _validate.invalid("context", f"{self.n - 1} token indices", context)
         return float(self.token_probs(np.array(context + [token]), start=self.n - 1)[0])
 
     def perplexity(self, corpus, start=None):
@@ -674,15 +660,15 @@ def perplexity(probs, targets=None):
     if targets is not None:
         targets = np.asarray(targets)
         if probs.ndim < 1 or targets.shape != probs.shape[:-1]:
-            raise _invalid("targets", f"an integer array of shape {probs.shape[:-1]}", f"shape {targets.shape}")
+            raise _validate.invalid("targets", f"an integer array of shape {probs.shape[:-1]}", f"shape {targets.shape}")
         if not np.issubdtype(targets.dtype, np.integer) or (
             targets.size and (targets.min() < 0 or targets.max() >= probs.shape[-1])
         ):
-            raise _invalid("targets", f"integer indices in [0, {probs.shape[-1]})", targets.ravel()[:5])
+            raise _validate.invalid("targets", f"integer indices in [0, {probs.shape[-1]})", targets.ravel()[:5])
         probs = np.take_along_axis(probs, targets[..., None], axis=-1)[..., 0]
     if probs.size == 0:
-        raise _invalid("probs", "at least one probability", "an empty array")
+        raise _validate.invalid("probs", "at least one probability", "an empty array")
     if np.isnan(probs).any() or probs.min() < 0 or probs.max() > 1:
-        raise _invalid("probs", "probabilities in [0, 1]", f"values in [{probs.min()}, {probs.max()}]")
+        raise _validate.invalid("probs", "probabilities in [0, 1]", f"values in [{probs.min()}, {probs.max()}]")
     with np.errstate(divide="ignore"):
         return float(np.exp(-np.mean(np.log(probs))))

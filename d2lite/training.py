@@ -20,7 +20,6 @@
 Nothing happens at import: no backend work, no seeds, no logging changed.
 """
 
-import math
 import numbers
 import time
 import weakref
@@ -29,7 +28,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from d2lite.text import _check_int, _invalid
+from d2lite import _validate
 
 __all__ = [
     "EpochTimer",
@@ -64,13 +63,6 @@ RECIPE = {
 _CELL_NAMES = tuple(RECIPE)
 
 
-def _check_positive(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0 or (
-        not math.isfinite(value)
-    ):
-        raise _invalid(name, "a positive number", value)
-    return float(value)
-
 
 def recipe(cell="lstm"):
     """Return a copy of the training settings for `cell` ("rnn", "gru" or "lstm").
@@ -87,7 +79,7 @@ def recipe(cell="lstm"):
         ['batch_size', 'epochs', 'learning_rate', 'num_steps', 'units']
     """
     if cell not in RECIPE:
-        raise _invalid("cell", f"one of {', '.join(map(repr, _CELL_NAMES))}", cell)
+        raise _validate.invalid("cell", f"one of {', '.join(map(repr, _CELL_NAMES))}", cell)
     return dict(RECIPE[cell])
 
 
@@ -109,7 +101,7 @@ class OneHot(keras.layers.Layer):
 
     def __init__(self, num_tokens, **kwargs):
         super().__init__(**kwargs)
-        self.num_tokens = _check_int(num_tokens, "num_tokens")
+        self.num_tokens = _validate.integer(num_tokens, "num_tokens")
 
     def call(self, inputs):
         return ops.one_hot(ops.cast(inputs, "int32"), self.num_tokens, dtype=self.compute_dtype)
@@ -127,7 +119,7 @@ def _make_cell(cell, units, layer_index, num_layers):
     if isinstance(cell, str):
         classes = {"rnn": layers.SimpleRNNCell, "gru": layers.GRUCell, "lstm": layers.LSTMCell}
         if cell not in classes:
-            raise _invalid(
+            raise _validate.invalid(
                 "cell", f"one of {', '.join(map(repr, _CELL_NAMES))}, a cell or a cell class",
                 cell)
         return classes[cell](units)
@@ -142,10 +134,10 @@ def _make_cell(cell, units, layer_index, num_layers):
     if callable(cell):
         made = cell(units)
         if not hasattr(made, "state_size"):
-            raise _invalid("cell", "a callable returning an RNN cell (with `state_size`)",
+            raise _validate.invalid("cell", "a callable returning an RNN cell (with `state_size`)",
                            made)
         return made
-    raise _invalid("cell", "'rnn', 'gru', 'lstm', a cell or a cell class", cell)
+    raise _validate.invalid("cell", "'rnn', 'gru', 'lstm', a cell or a cell class", cell)
 
 
 def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.0,
@@ -210,29 +202,29 @@ def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.
         >>> stateful.input_shape, stateful.get_layer("rnn_1").stateful
         ((2, None), True)
     """
-    vocab_size = _check_int(vocab_size, "vocab_size")
-    num_layers = _check_int(num_layers, "num_layers")
+    vocab_size = _validate.integer(vocab_size, "vocab_size")
+    num_layers = _validate.integer(num_layers, "num_layers")
     if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not (
         0 <= dropout < 1
     ):
-        raise _invalid("dropout", "a number in [0, 1)", dropout)
+        raise _validate.invalid("dropout", "a number in [0, 1)", dropout)
     settings = RECIPE.get(cell) if isinstance(cell, str) else None
     if units is None:
         units = settings["units"] if settings else 256
-    units = _check_int(units, "units")
+    units = _validate.integer(units, "units")
     if learning_rate is None:
         learning_rate = settings["learning_rate"] if settings else 0.005
     if embedding_dim is not None:
-        embedding_dim = _check_int(embedding_dim, "embedding_dim")
+        embedding_dim = _validate.integer(embedding_dim, "embedding_dim")
     if clipnorm is not None:
-        clipnorm = _check_positive(clipnorm, "clipnorm")
+        clipnorm = _validate.positive_number(clipnorm, "clipnorm")
     if jit_compile is None:
         jit_compile = keras.backend.backend() != "tensorflow"
     stateful = bool(stateful)
     if batch_size is not None:
-        batch_size = _check_int(batch_size, "batch_size")
+        batch_size = _validate.integer(batch_size, "batch_size")
     elif stateful:
-        raise _invalid("batch_size", "a positive integer with `stateful=True` (a stateful RNN "
+        raise _validate.invalid("batch_size", "a positive integer with `stateful=True` (a stateful RNN "
                        "keeps one state per row of a fixed batch)", batch_size)
 
     inputs = keras.Input(batch_shape=(batch_size, None), dtype="int32", name="tokens")
@@ -285,7 +277,7 @@ def clip_gradients(grads, theta):
         >>> [np.round(keras.ops.convert_to_numpy(t), 2).tolist() for t in g]
         [[0.6, 0.0], [0.8]]
     """
-    theta = _check_positive(theta, "theta")
+    theta = _validate.positive_number(theta, "theta")
     present = [g for g in grads if g is not None]
     if not present:
         return list(grads)
@@ -483,9 +475,9 @@ def generate(model, vocab, prefix, num_chars=50, sample=False, temperature=1.0, 
     elif isinstance(prefix, (list, tuple)):
         tokens = list(prefix)
     else:
-        raise _invalid("prefix", "a non-empty string or list of tokens", prefix)
+        raise _validate.invalid("prefix", "a non-empty string or list of tokens", prefix)
     if not tokens:
-        raise _invalid("prefix", "a non-empty string or list of tokens (the model needs at "
+        raise _validate.invalid("prefix", "a non-empty string or list of tokens (the model needs at "
                        "least one token to start from)", prefix)
     unknown = sorted({t for t in tokens if t not in vocab}, key=tokens.index)
     if unknown:
@@ -494,8 +486,8 @@ def generate(model, vocab, prefix, num_chars=50, sample=False, temperature=1.0, 
             f"are not in the vocabulary: {', '.join(map(repr, unknown))}. Preprocess it the way "
             "the training text was (e.g. d2lite.text.preprocess: letters only, lower case)."
         )
-    num_chars = _check_int(num_chars, "num_chars", minimum=0)
-    temperature = _check_positive(temperature, "temperature")
+    num_chars = _validate.integer(num_chars, "num_chars", minimum=0)
+    temperature = _validate.positive_number(temperature, "temperature")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
     step, sizes = _step_model(model)
@@ -623,7 +615,7 @@ def gate_activations(cell, inputs, initial_state=None):
         cell = cell.cell
     kind = _cell_kind(cell)
     if kind is None:
-        raise _invalid(
+        raise _validate.invalid(
             "cell", "a SimpleRNNCell, GRUCell or LSTMCell (d2lite's or Keras's), or a "
             "keras.layers.RNN layer holding one", cell)
     if not cell.built:
@@ -857,13 +849,13 @@ def sequence_classifier(vocab_size, num_classes=2, cell="gru", units=64, embeddi
         >>> tuple(model(np.array([[5, 7, 0, 0]])).shape)
         (1, 3)
     """
-    vocab_size = _check_int(vocab_size, "vocab_size")
-    num_classes = _check_int(num_classes, "num_classes", minimum=2)
-    units = _check_int(units, "units")
-    embedding_dim = _check_int(embedding_dim, "embedding_dim")
-    learning_rate = _check_positive(learning_rate, "learning_rate")
+    vocab_size = _validate.integer(vocab_size, "vocab_size")
+    num_classes = _validate.integer(num_classes, "num_classes", minimum=2)
+    units = _validate.integer(units, "units")
+    embedding_dim = _validate.integer(embedding_dim, "embedding_dim")
+    learning_rate = _validate.positive_number(learning_rate, "learning_rate")
     if clipnorm is not None:
-        clipnorm = _check_positive(clipnorm, "clipnorm")
+        clipnorm = _validate.positive_number(clipnorm, "clipnorm")
 
     inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
     x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=bool(mask_zero),

@@ -6,7 +6,6 @@ Statistical checks use margins of several standard errors (or the issue's fixed
 margins), with fixed seeds, so they fail only when the physics is wrong.
 """
 
-import itertools
 import os
 
 import numpy as np

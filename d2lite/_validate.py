@@ -1,0 +1,83 @@
+"""Argument validation and atomic file writes shared by every d2lite module.
+
+Private: the public modules call these so that every bad argument gets the same
+Keras-style message ("Received an invalid value for argument `units`, expected a
+positive integer, got 0.") and every cache file is written the same way.
+"""
+
+import contextlib
+import math
+import numbers
+import os
+import secrets
+from pathlib import Path
+
+__all__ = []  # nothing public
+
+
+def invalid(name, expected, got):
+    """The ValueError for argument `name`: what was expected and what was received."""
+    return ValueError(
+        f"Received an invalid value for argument `{name}`, expected {expected}, got {got!r}."
+    )
+
+
+def integer(value, name, minimum=1):
+    """`value` as an int, if it is an integer (not a bool) >= `minimum`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        if minimum == 1:
+            expected = "a positive integer"
+        elif minimum == 0:
+            expected = "a non-negative integer"
+        else:
+            expected = f"an integer >= {minimum}"
+        raise invalid(name, expected, value)
+    return int(value)
+
+
+def positive_number(value, name):
+    """`value` as a float, if it is a finite real number > 0 (not a bool)."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not math.isfinite(value) or not value > 0):
+        raise invalid(name, "a finite positive number", value)
+    return float(value)
+
+
+def string(value, name="text"):
+    """`value`, if it is a `str`."""
+    if not isinstance(value, str):
+        raise invalid(name, "a string", type(value).__name__)
+    return value
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="wb", **open_kwargs):
+    """Open a temporary file beside `path`; on success, rename it over `path`.
+
+    A reader never sees a half-written file, and a failed write leaves neither
+    `path` changed nor the temporary file behind. The file is created with
+    ``0o666`` minus the umask (what `open` gives), not `tempfile.mkstemp`'s
+    ``0o600``, so a cache in a shared folder stays readable by the others who
+    share it. The data is flushed to disk before the rename.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> with atomic_write(folder / "a.txt", "w", encoding="utf-8") as f:
+        ...     _ = f.write("hello")
+        >>> (folder / "a.txt").read_text(encoding="utf-8"), sorted(p.name for p in folder.iterdir())
+        ('hello', ['a.txt'])
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, mode, **open_kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
