@@ -19,3 +19,21 @@ def pytest_collectstart(collector):
 def pytest_configure(config):
     config.addinivalue_line("markers", "backend: layer tests that also run under KERAS_BACKEND=jax")
     config.addinivalue_line("markers", "browser: JupyterLab driven in headless Chromium")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _doctest_namespace(request, doctest_namespace):
+    # `pytest --doctest-modules d2lite`: every `>>>` example sees np, keras and d2lite,
+    # and starts from the same seeds, as a notebook's setup cell gives it.
+    if request.node.__class__.__name__ != "DoctestItem":
+        return
+    import keras
+    import numpy as np
+
+    import d2lite
+
+    keras.utils.set_random_seed(0)
+    doctest_namespace.update(np=np, keras=keras, d2lite=d2lite)

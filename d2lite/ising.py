@@ -460,6 +460,7 @@ def dataset(L=10, temperatures=LAB_TEMPERATURES, n_per_temperature=1000, *, seed
         ValueError: as `sample`, and for `seed=None`.
 
     Example:
+        >>> import tempfile
         >>> folder = tempfile.mkdtemp()
         >>> spins, T = dataset(temperatures=[1.5, 3.5], n_per_temperature=100, cache_dir=folder)
         >>> spins.shape, cache_path(temperatures=[1.5, 3.5], n_per_temperature=100,

@@ -211,7 +211,7 @@ class SimpleRNNCell(_FusedGateCell):
 
     >>> x = np.random.random((32, 10, 8)).astype("float32")
     >>> rnn = keras.layers.RNN(SimpleRNNCell(4), return_sequences=True)
-    >>> rnn(x).shape
+    >>> tuple(rnn(x).shape)
     (32, 10, 4)
     """
 
@@ -269,7 +269,7 @@ class GRUCell(_FusedGateCell):
     >>> x = np.random.random((32, 10, 8)).astype("float32")
     >>> gru = keras.layers.RNN(GRUCell(4), return_state=True)
     >>> output, state = gru(x)
-    >>> output.shape, state.shape
+    >>> tuple(output.shape), tuple(state.shape)
     ((32, 4), (32, 4))
     """
 
@@ -353,7 +353,7 @@ class LSTMCell(_FusedGateCell):
     >>> x = np.random.random((32, 10, 8)).astype("float32")
     >>> lstm = keras.layers.RNN(LSTMCell(4), return_state=True)
     >>> output, h, c = lstm(x)
-    >>> output.shape, h.shape, c.shape
+    >>> tuple(output.shape), tuple(h.shape), tuple(c.shape)
     ((32, 4), (32, 4), (32, 4))
     """
 

@@ -95,7 +95,7 @@ class OneHot(keras.layers.Layer):
         **kwargs: base layer arguments, such as `name`.
 
     Example:
-        >>> OneHot(4)(np.array([[0, 3]])).shape
+        >>> tuple(OneHot(4)(np.array([[0, 3]])).shape)
         (1, 2, 4)
     """
 
