@@ -5,23 +5,34 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.d2lite-installed
-NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 --sanitize-with tests/nbval_sanitize.cfg
+OLDEST := .venv-oldest
+# Notebooks under nbval: cells in order (never shuffled), outputs compared where marked.
+NBVAL  := -p no:randomly --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
+          --sanitize-with tests/nbval_sanitize.cfg
+# Package tests: in random order (pytest-randomly prints the seed to rerun an order with
+# -p randomly -p "randomly" --randomly-seed=N), with every >>> example in d2lite.
+PACKAGE := tests --doctest-modules d2lite -m "not browser"
+NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help venv lab run student html test browser-deps test-package test-backends test-torch test-notebooks benchmarks clean
+.PHONY: help venv lab run notebook student html check test browser-deps test-package \
+        test-backends test-torch test-oldest test-notebooks benchmarks clean
 
 help:
-	@echo "make lab    - set up .venv and open the series in JupyterLab"
-	@echo "make test   - set up .venv and run every test, every notebook included"
-	@echo "make run    - execute every notebook headless into build/ (notebooks + HTML)"
-	@echo "make student - student copies in build/student/ (solutions and outputs cleared)"
-	@echo "make html   - the executed series as a website in build/site/ (no re-execution)"
+	@echo "make lab      - set up .venv and open the series in JupyterLab"
+	@echo "make test     - set up .venv and run every test, every notebook included"
+	@echo "make check    - the package tests only (no notebooks, no browser): the fast loop"
+	@echo "make notebook NB=04 - after editing notebook 04: navigation, execute, instructor map"
+	@echo "make run      - execute every notebook headless into build/run/, one line each"
+	@echo "make student  - student copies in build/student/ (solutions and outputs cleared)"
+	@echo "make html     - the executed series as a website in build/site/ (works offline)"
+	@echo "make test-oldest - the package tests against the oldest supported TensorFlow/Keras"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[notebooks,test]"
 	touch $@
 
 venv: $(STAMP)
@@ -29,19 +40,32 @@ venv: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# Executed copies in build/run/ (the committed notebooks are left alone), one line per notebook.
 run: $(STAMP)
-	mkdir -p build
-	$(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=600 \
-		--output-dir build notebooks/*.ipynb
-	$(BIN)/jupyter nbconvert --to html --output-dir build build/*.ipynb
+	$(BIN)/python tools/nbexec.py --output-dir build/run $(NOTEBOOKS)
+
+# After editing a notebook, in the order the tests check them: navigation cells (all
+# notebooks, since titles are linked from the neighbours), execution in place, then the
+# instructor map that reads the executed notebook.
+notebook: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make notebook NB=04"; exit 2; }
+	@test -n "$(wildcard notebooks/$(NB)_*.ipynb)" || { echo "no notebook notebooks/$(NB)_*.ipynb"; exit 2; }
+	$(BIN)/python tools/navigation.py
+	$(BIN)/python tools/nbexec.py $(wildcard notebooks/$(NB)_*.ipynb)
+	$(BIN)/python tools/instructors.py
 
 # Student copies: solution regions replaced as nbgrader does, outputs cleared (tools/student.py).
 student: $(STAMP)
-	$(BIN)/python tools/student.py --output-dir build/student notebooks/[0-9][0-9]_*.ipynb
+	$(BIN)/python tools/student.py --output-dir build/student $(NOTEBOOKS)
 
 # The committed, already executed notebooks as HTML pages with an index (tools/render_site.py).
 html: $(STAMP)
 	$(BIN)/python tools/render_site.py --output-dir build/site
+
+check: $(STAMP)
+	$(BIN)/python -m pytest -q $(PACKAGE)
+
+test-package: check
 
 # Layer tests again under JAX (Keras picks the backend from KERAS_BACKEND).
 test-backends: $(STAMP)
@@ -53,8 +77,14 @@ test-torch: $(STAMP)
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -q -m backend tests
 
-test-package: $(STAMP)
-	$(BIN)/python -m pytest tests
+# Opt-in: the package tests on the oldest TensorFlow and Keras that pyproject admits
+# (constraints/oldest.txt), in a venv of their own. About 700 MB of downloads.
+test-oldest:
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet -c constraints/oldest.txt -e ".[notebooks,test]"
+	$(OLDEST)/bin/python -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy) '
+	$(OLDEST)/bin/python -m pytest -q $(PACKAGE)
 
 test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL) notebooks
@@ -68,10 +98,13 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-# The whole suite: JAX layer tests first, then the package and every notebook on TF.
+# The whole suite: JAX layer tests, the package tests (random order), the browser tests,
+# then every notebook under nbval on TF.
 test: $(STAMP) browser-deps
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -m backend tests
-	$(BIN)/python -m pytest $(NBVAL) tests notebooks
+	$(BIN)/python -m pytest -q $(PACKAGE)
+	$(BIN)/python -m pytest -q -p no:randomly -m browser tests
+	$(BIN)/python -m pytest -q $(NBVAL) notebooks
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/notebook_times.py

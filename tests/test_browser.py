@@ -1,9 +1,13 @@
-"""A real-browser check: JupyterLab in headless Chromium runs notebook 01 through its menus.
+"""Real-browser checks in headless Chromium: JupyterLab runs notebook 01 through its menus,
+and a page of the rendered site typesets its equations with the network blocked.
 
 nbval proves the notebooks run in a kernel; this proves a student's path works too: the
 JupyterLab that `make lab` installs serves the notebook, the page loads, "Run > Run All
 Cells" executes every cell, no error output appears, and the saved notebook holds every
-result. A screenshot is written to build/browser/ for a person to look at.
+result. The site test renders the series as `make html` does (tools/render_site.py) into a
+temporary folder, opens one page from file:// with every request that leaves the machine
+refused, and checks that MathJax, served from the site, turned the page's TeX into math.
+Screenshots are written to build/browser/ for a person to look at.
 
 It needs Debian's `chromium` (the Makefile installs it in CI) and the `playwright` package,
 which drives that system browser (no browser download). Without either it is skipped with
@@ -13,6 +17,7 @@ temporary folder with its own settings, so the repository is never written to.
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -26,7 +31,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "01_sequences.ipynb"
+SITE_PAGE = "06_lstm"  # inline and display equations in its prose
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -107,9 +115,7 @@ def test_notebook_runs_all_cells_in_jupyterlab(lab):
     shots.mkdir(parents=True, exist_ok=True)
 
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
@@ -164,3 +170,68 @@ def test_notebook_runs_all_cells_in_jupyterlab(lab):
             text = lambda cell: "".join("".join(o.get("text", "")) for o in cell["outputs"]
                                         if o["output_type"] == "stream")
             assert text(ran) == text(stored), "".join(stored["source"])[:200]
+
+
+def test_site_page_typesets_its_math_offline(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    sys.path.insert(0, str(ROOT / "tools"))  # dev scripts, not a package
+    import render_site
+
+    site = tmp_path / "site"
+    assert render_site.main(["--output-dir", str(site)]) == 0  # what `make html` runs
+    page_url = (site / f"{SITE_PAGE}.html").as_uri()
+    shots = ROOT / "build" / "browser"
+    shots.mkdir(parents=True, exist_ok=True)
+    refused = []  # (resource type, url) of every request that would have left the machine
+
+    def offline(route):
+        if route.request.url.startswith(("file:", "data:", "about:", "blob:")):
+            route.continue_()
+        else:
+            refused.append((route.request.resource_type, route.request.url))
+            route.abort("internetdisconnected")
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1200, "height": 900})
+            context.route("**/*", offline)
+            page = context.new_page()
+            page.goto(page_url)
+            try:
+                page.wait_for_function("() => window.MathJax && MathJax.isReady === true",
+                                       timeout=60_000)
+            except sync_api.TimeoutError:
+                pytest.fail(f"MathJax did not start offline; requests refused: {refused}")
+            # Typesetting is queued: this resolves once everything queued before it is done.
+            page.evaluate("() => new Promise(done => MathJax.Hub.Queue(done))")
+            state = page.evaluate("""() => ({
+                version: MathJax.version,
+                tex: document.querySelectorAll('script[type^="math/tex"]').length,
+                rendered: document.querySelectorAll('.MathJax, .MathJax_Display').length,
+                errors: [...document.querySelectorAll('.MathJax_Error, merror')]
+                        .map(e => e.textContent),
+                fonts: [...document.fonts].filter(f => f.status === 'loaded'
+                                                       && f.family.startsWith('STIXMathJax'))
+                                          .map(f => f.family),
+                message: document.getElementById('MathJax_Message')?.innerText || '',
+            })""")
+            prose = page.locator(".jp-RenderedMarkdown").all_inner_texts()
+            paragraph = page.locator(".jp-RenderedMarkdown p", has_text="memory cell").first
+            paragraph_text = paragraph.inner_text()
+            paragraph_math = paragraph.locator(".MathJax").count()
+            paragraph.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / f"site_{SITE_PAGE}.png"))
+        finally:
+            browser.close()
+
+    assert state["version"].startswith("2.7"), state  # the copy in the site, not a CDN's
+    assert state["tex"] > 10 and state["rendered"] >= state["tex"], state
+    assert not state["errors"], state["errors"][:5]
+    assert state["fonts"], "MathJax's STIX-Web fonts did not load from the site"
+    assert paragraph_math >= 1, paragraph_text
+    assert "$" not in paragraph_text and "\\mathbf" not in paragraph_text, paragraph_text
+    raw = [t for t in prose if re.search(r"\$[^$\n]+\$|\\(mathbf|frac|odot|tanh)\b", t)]
+    assert not raw, f"TeX left untypeset: {raw[0][:300]}"
+    # Only the Colab badge (an image behind a link) asks for the network; no script or style.
+    assert {kind for kind, _ in refused} <= {"image"}, refused

@@ -1,12 +1,17 @@
-"""tools/render_site.py: the index follows README's table and the notebooks; pages link up.
+"""tools/render_site.py: the index follows README's table and the notebooks; pages link up;
+the site works offline (MathJax is served from the site, nothing loads from a CDN).
 
 Rendering is tested on a small synthetic series (fast, nothing executed); the real README
-table is checked against notebooks/ without rendering.
+table is checked against notebooks/ without rendering, and the real site is rendered once to
+check that none of its pages loads a script or a style from the network. That MathJax really
+typesets a page with the network blocked is tested in Chromium by tests/test_browser.py.
 """
 
 import re
 import sys
+import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import nbformat
 import pytest
@@ -43,6 +48,15 @@ def hrefs(html):
     return re.findall(r'href="([^"#][^"]*)"', html)
 
 
+def script_sources(html):
+    return re.findall(r'<script\b[^>]*\bsrc="([^"]*)"', html)
+
+
+def stylesheets(html):
+    return [href for tag in re.findall(r"<link\b[^>]*>", html) if "stylesheet" in tag
+            for href in re.findall(r'href="([^"]*)"', tag)]
+
+
 @pytest.fixture
 def course(tmp_path):
     folder = tmp_path / "notebooks"
@@ -53,6 +67,7 @@ def course(tmp_path):
         nb = new_notebook(cells=[
             new_markdown_cell(f"# {stem[:2]} · {title}\n\nGoals."),
             new_markdown_cell("See [the intro](01_intro.ipynb#Goals) and the [README](../README.md)."),
+            new_markdown_cell("The cell $\\mathbf C_t$ and $$\\mathbf H_t = \\tanh(\\mathbf C_t).$$"),
             new_code_cell("print('hi')", execution_count=1,
                           outputs=[new_output("stream", name="stdout", text="stored output\n")]),
             new_code_cell("raise RuntimeError('executed!')"),  # never run: it has no output
@@ -72,7 +87,8 @@ def test_pages_and_index_are_written(course):
     (course / "site" / "99_stale.html").write_text("old")
     written = render(course)
     assert [p.name for p in written] == ["01_intro.html", "02_middle.html", "04_end.html", "index.html"]
-    assert sorted(p.name for p in (course / "site").iterdir()) == sorted(p.name for p in written)
+    assert sorted(p.name for p in (course / "site").iterdir()) == sorted(
+        [p.name for p in written] + ["_static"])  # MathJax, below
 
 
 def test_index_lists_titles_linked_and_keeps_readme_columns(course):
@@ -128,3 +144,100 @@ def test_the_real_readme_table_lists_every_notebook():
     listed = {Path(row["path"]).name: row["#"] for row in rows}
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         assert listed.get(path.name) == path.name[:2], f"{path.name} is missing from README.md's table"
+
+
+def test_pages_load_no_script_or_style_from_the_network(course):
+    render(course)
+    for page in sorted((course / "site").glob("*.html")):
+        html = page.read_text()
+        assert render_site.remote_resources(html) == [], page.name
+        remote = [url for url in script_sources(html) + stylesheets(html) if urlsplit(url).netloc]
+        assert remote == [], page.name
+        for cdn in ("cdnjs", "unpkg", "jsdelivr", "require.js", "require.min.js", "mermaid.esm"):
+            assert cdn not in html, (page.name, cdn)
+
+
+def test_pages_load_mathjax_from_the_site(course):
+    render(course)
+    site = course / "site"
+    for page in sorted(site.glob("*.html")):
+        sources = script_sources(page.read_text())
+        assert [s for s in sources if "MathJax" in s] == [render_site.MATHJAX_URL], page.name
+        for src in sources:  # every script a page loads is in the site
+            path = urlsplit(src).path
+            assert not path.startswith("/") and (page.parent / path).is_file(), (page.name, src)
+    mathjax = site / render_site.MATHJAX_DIR
+    config = urlsplit(render_site.MATHJAX_URL).query.removeprefix("config=").split(",")
+    assert config == ["TeX-AMS-MML_HTMLorMML-full", "Safe"]
+    for name in config:  # what MathJax.js loads next, then the fonts the pages ask for
+        assert (mathjax / "config" / f"{name}.js").is_file(), name
+    assert (mathjax / "jax" / "output" / "HTML-CSS" / "fonts" / "STIX-Web" / "fontdata.js").is_file()
+    assert list((mathjax / "fonts" / "HTML-CSS" / "STIX-Web" / "woff").glob("*.woff"))
+    assert "Apache License" in (mathjax / "LICENSE").read_text()  # MathJax's own licence ships too
+    page = (site / "01_intro.html").read_text()
+    assert r"$\mathbf C_t$" in page  # left for MathJax to typeset in the browser
+    assert 'webFont: "STIX-Web"' in page
+
+
+def test_stale_mathjax_files_are_replaced(course):
+    stale = course / "site" / render_site.MATHJAX_DIR / "old-version.js"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old")
+    render(course)
+    assert not stale.exists()
+    assert (stale.parent / "MathJax.js").is_file()
+
+
+def test_remote_resources_are_scripts_and_styles_not_links_or_images():
+    # What nbconvert's own lab template loads from its CDN, and what it does not count.
+    nb = new_notebook(cells=[new_markdown_cell("$x$ [a link](https://example.org/page.js)")])
+    html, _ = render_site.HTMLExporter(template_name="lab").from_notebook_node(nb)
+    found = render_site.remote_resources(html)
+    assert [re.search(r"(require|mathjax|mermaid)", f).group(1) for f in found] == [
+        "require", "mathjax", "mermaid"]
+    assert render_site.remote_resources(
+        '<a href="https://colab.research.google.com/x"><img src="https://colab.research.google'
+        '.com/assets/colab-badge.svg"/></a> <script src="_static/mathjax/MathJax.js"></script>') == []
+    for remote in ('<script type="text/javascript" src="//cdn.example.org/x.js">',
+                   "<link rel='stylesheet' href='https://fonts.example.org/a.css'>",
+                   "<style>@import url(https://fonts.example.org/a.css);</style>",
+                   '<style>@font-face { src: url("http://example.org/f.woff") }</style>',
+                   'const m = await import("https://example.org/m.mjs");'):
+        assert render_site.remote_resources(remote), remote
+
+
+@pytest.mark.parametrize("markdown, message", [
+    ('<script src="https://example.org/widget.js"></script>', "would load a script or style"),
+    ('<link rel="stylesheet" href="https://example.org/style.css">', "would load a script or style"),
+    ("```mermaid\ngraph LR; a-->b\n```", "mermaid diagram"),
+], ids=["script", "stylesheet", "mermaid"])
+def test_a_page_that_needs_the_network_is_an_error(course, markdown, message):
+    path = course / "notebooks" / "02_middle.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(new_markdown_cell(markdown))
+    nbformat.write(nb, path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # 03_later's row
+        with pytest.raises(render_site.SiteError, match=f"02_middle.html .*{message}"):
+            render_site.render(course / "notebooks", course / "README.md", course / "site")
+    assert not (course / "site").exists()  # nothing written
+
+
+def test_without_the_mathjax_package_the_site_is_an_error(course, monkeypatch):
+    monkeypatch.setattr(render_site, "MATHJAX_PACKAGE", "d2lite_no_such_mathjax_package")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with pytest.raises(render_site.SiteError, match="jupyter-server-mathjax"):
+            render_site.render(course / "notebooks", course / "README.md", course / "site")
+    assert not (course / "site").exists()
+
+
+def test_the_real_site_loads_nothing_from_the_network(tmp_path):
+    written = render_site.render(output_dir=tmp_path)  # the committed notebooks, not executed
+    assert len(written) == len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))) + 1
+    for page in written:
+        html = page.read_text()
+        assert render_site.remote_resources(html) == [], page.name
+        assert [s for s in script_sources(html) if urlsplit(s).netloc] == [], page.name
+        assert render_site.MATHJAX_URL in script_sources(html), page.name
+    assert (tmp_path / urlsplit(render_site.MATHJAX_URL).path).is_file()

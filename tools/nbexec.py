@@ -1,11 +1,15 @@
-"""Execute notebooks in place the way nbval will, and store clean outputs.
+"""Execute notebooks the way nbval will, and store clean outputs.
 
-    python tools/nbexec.py notebooks/01_sequences.ipynb [more.ipynb ...]
+    python tools/nbexec.py notebooks/01_sequences.ipynb [more.ipynb ...]   # in place
+    python tools/nbexec.py --output-dir build/run notebooks/[0-9][0-9]_*.ipynb
 
-Each notebook is run top to bottom in a fresh python3 kernel from its own folder;
-stderr streams (TensorFlow's C++ logs) are dropped from the stored outputs, the
-kernelspec is set to python3, and the run fails on any error output. Prints the
-wall time of each notebook. `benchmarks/notebook_times.py` reuses `execute`.
+Each notebook is run top to bottom in a fresh python3 kernel from its own folder
+(so relative paths resolve as in JupyterLab); stderr streams (TensorFlow's C++ logs)
+are dropped from the stored outputs, the kernelspec is set to python3, and the run
+fails on any error output. What the kernel process itself writes to stderr (CUDA
+probing, XLA start-up) goes to a log file next to the output instead of the
+terminal, so the terminal shows one line per notebook with its wall time, and the
+total. `make run`, `make notebook` and `benchmarks/notebook_times.py` all come here.
 """
 
 import argparse
@@ -16,46 +20,81 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
-def execute(path, timeout=600, write=True):
-    """Run one notebook; return (seconds, notebook). Raises on a cell error."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    path = Path(path)
-    nb = nbformat.read(path, as_version=4)
-    nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    client.execute()
-    seconds = time.perf_counter() - start
+def _clean(nb):
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         cell.outputs = [o for o in cell.outputs
                         if not (o.output_type == "stream" and o.get("name") == "stderr")]
         cell.metadata.pop("execution", None)
+
+
+def execute(path, timeout=600, write=True, output=None, log=None):
+    """Run one notebook; return (seconds, notebook). Raises on a cell error.
+
+    Args:
+        path: the notebook to run (its folder is the kernel's working directory).
+        timeout: seconds allowed per cell.
+        write: store the executed notebook (default True).
+        output: where to store it (default: over `path`).
+        log: a file for the kernel process's own stderr (default: discarded).
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    start = time.perf_counter()
+    if log is None:
+        client.execute(stderr=open(os.devnull, "w"))
+    else:
+        Path(log).parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "w", encoding="utf-8") as stderr:
+            client.execute(stderr=stderr)
+    seconds = time.perf_counter() - start
+    _clean(nb)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     if errors:  # nbclient raises first; this guards allow_errors cells
         raise RuntimeError(f"{path}: {len(errors)} error output(s)")
     if write:
+        target = Path(output) if output is not None else path
+        target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.validate(nb)
-        nbformat.write(nb, path)
+        nbformat.write(nb, target)
     return seconds, nb
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="+")
-    parser.add_argument("--timeout", type=int, default=600)
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (600)")
+    parser.add_argument("--output-dir", type=Path, default=None,
+                        help="write executed copies here instead of over the notebooks")
     args = parser.parse_args(argv)
-    for nb_path in args.notebooks:
-        seconds, _ = execute(nb_path, timeout=args.timeout)
-        print(f"{nb_path}: {seconds:.1f} s")
-    return 0
+    logs = (args.output_dir or Path("build")) / "logs"
+    total, failed = 0.0, []
+    for path in args.notebooks:
+        output = None if args.output_dir is None else args.output_dir / path.name
+        log = logs / f"{path.stem}.stderr.log"
+        try:
+            seconds, _ = execute(path, timeout=args.timeout, output=output, log=log)
+        except (CellExecutionError, RuntimeError) as err:
+            failed.append(path.name)
+            first = str(err).strip().splitlines()
+            print(f"{path.name:<32} FAILED  {first[-1] if first else err}", flush=True)
+            print(f"{'':<32} (kernel stderr: {log})", flush=True)
+            continue
+        total += seconds
+        print(f"{path.name:<32} {seconds:7.1f} s", flush=True)
+    print(f"{'total':<32} {total:7.1f} s" + (f"  ({len(failed)} failed)" if failed else ""))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -18,10 +18,17 @@ executed, so it takes seconds; `make run` is the target that re-executes the ser
   the index cannot drift: a notebook that the table does not list, or lists under another
   number, is an error; a row whose notebook does not exist yet is shown without a link, with
   a warning.
+* The site works offline: MathJax (2.7, from the `jupyter-server-mathjax` package, which the
+  Jupyter project ships for the same purpose) is copied to `_static/mathjax/` and every page
+  loads it with a relative URL. require.js and the mermaid loader, which nbconvert's template
+  fetches from a CDN, are left out: no page needs them. A page that would still load a script
+  or a stylesheet from the network, or that has a mermaid diagram, is an error.
 """
 
 import argparse
+import importlib.util
 import re
+import shutil
 import sys
 import warnings
 from pathlib import Path
@@ -37,9 +44,39 @@ SECTION = "## The notebooks"
 NOTEBOOK_LINK = re.compile(r"\]\((?:\.\./)?(?:notebooks/)?(\d\d_[a-z0-9_]+)\.ipynb(#[^)\s]*)?\)")
 README_LINK = re.compile(r"\]\((?:\.\./)?README\.md(#[^)\s]*)?\)")
 
+MATHJAX_PACKAGE = "jupyter_server_mathjax"  # PyPI: jupyter-server-mathjax (MathJax 2.7.9)
+MATHJAX_DIR = "_static/mathjax"  # inside the output folder
+MATHJAX_URL = f"{MATHJAX_DIR}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+# nbconvert's lab template, with MathJax served from the site and no CDN scripts: require.js
+# is only for widget and JavaScript outputs (the series has none), and the mermaid loader
+# only for diagrams (none either; render() refuses a page that has one).
+# The package's MathJax has the STIX-Web fonts only (not MathJax's default TeX fonts), so the
+# HTML-CSS output is told to use them, as the classic notebook did with the same files.
+TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, imageFont: null,
+                                 webFont: "STIX-Web", linebreaks: {automatic: true}}});
+</script>
+{{ super() }}
+{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+# What a browser would fetch: <script src>, <link href> (stylesheets, preloads), CSS @import
+# and url(...) in <style>, dynamic import() in module scripts. Plain links (<a href>) and
+# images (the Colab badge) are not matched.
+REMOTE_RESOURCE = re.compile(
+    r"""<script\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//"""
+    r"""|<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//"""
+    r"""|@import\s+(?:url\()?\s*["']?(?:https?:)?//"""
+    r"""|\burl\(\s*["']?(?:https?:)?//"""
+    r"""|\bimport\(\s*["'](?:https?:)?//""", re.IGNORECASE)
+
 
 class SiteError(ValueError):
-    """README.md's notebook table and the notebooks disagree."""
+    """The site cannot be built: README.md's notebook table and the notebooks disagree, MathJax
+    is not installed, or a page would need the network."""
 
 
 def _row(line):
@@ -76,6 +113,42 @@ def readme_table(readme):
         row["name"], row["path"] = link.groups()
         rows.append(row)
     return header, rows, section
+
+
+def mathjax_source():
+    """The folder of the MathJax distribution that the site copies (MathJax.js in it).
+
+    Raises:
+        SiteError: when the `jupyter-server-mathjax` package is not installed.
+    """
+    spec = importlib.util.find_spec(MATHJAX_PACKAGE)  # located, not imported (no server)
+    folder = Path(next(iter(spec.submodule_search_locations))) / "static" if spec else None
+    if folder is None or not (folder / "MathJax.js").is_file():
+        raise SiteError("the site serves MathJax from the jupyter-server-mathjax package, which "
+                        "is not installed: pip install -e '.[notebooks]' (or make html)")
+    return folder
+
+
+def remote_resources(html):
+    """The places in `html` where a browser would load a script or a style from the network.
+
+    Args:
+        html: a page.
+
+    Returns:
+        The matched snippets (each cut to 120 characters), in page order; empty when the page
+        loads nothing remote. Links and images do not count.
+    """
+    return [html[m.start():m.start() + 120] for m in REMOTE_RESOURCE.finditer(html)]
+
+
+def _check_offline(name, html):
+    remote = remote_resources(html)
+    if remote:
+        raise SiteError(f"{name} would load a script or style from the network: {remote[0]!r}")
+    if 'class="jp-Mermaid"' in html:
+        raise SiteError(f"{name} has a mermaid diagram, which needs mermaid.js: the site does "
+                        "not ship it (draw the diagram as an image instead)")
 
 
 def _markdown_links_to_pages(nb):
@@ -139,28 +212,41 @@ def render(notebooks=ROOT / "notebooks", readme=ROOT / "README.md", output_dir=R
         output_dir: where the site goes (default build/site/); stale pages are removed.
 
     Returns:
-        The paths written, the index last.
+        The paths written, the index last (MathJax, copied to `_static/mathjax/`, not listed).
+
+    Raises:
+        SiteError: when README's table and the notebooks disagree, MathJax's package is not
+            installed, or a page would load a script or style from the network.
     """
     paths = navigation.series(notebooks)
     index = index_markdown(Path(readme).read_text(encoding="utf-8"), paths)  # fail before writing
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    for stale in output_dir.glob("*.html"):
-        stale.unlink()
-    exporter = HTMLExporter(template_name="lab")
-    written = []
+    mathjax = mathjax_source()
+    exporter = HTMLExporter(template_name="lab", raw_template=TEMPLATE, mathjax_url=MATHJAX_URL)
+    pages = {}
     for path, nb in navigation.add_navigation(paths).items():
         top = next(cell for cell in nb.cells if navigation.is_navigation(cell))
         foot = top.source.splitlines()[-1]  # the links, without the Colab badge
         nb.cells.append(nbformat.from_dict({**top, "id": "d2lite-navigation-foot", "source": foot}))
         html, _ = exporter.from_notebook_node(_markdown_links_to_pages(nb),
                                               {"metadata": {"name": navigation.title(nb)}})
-        written.append(output_dir / f"{path.stem}.html")
-        written[-1].write_text(html, encoding="utf-8")
+        pages[f"{path.stem}.html"] = html
     index_nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(index)])
-    html, _ = exporter.from_notebook_node(index_nb, {"metadata": {"name": "d2lite"}})
-    written.append(output_dir / "index.html")
-    written[-1].write_text(html, encoding="utf-8")
+    pages["index.html"], _ = exporter.from_notebook_node(index_nb, {"metadata": {"name": "d2lite"}})
+    for name, html in pages.items():
+        _check_offline(name, html)
+
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for stale in output_dir.glob("*.html"):
+        stale.unlink()
+    target = output_dir / MATHJAX_DIR
+    if target.exists():
+        shutil.rmtree(target)  # no stale files from another MathJax version
+    shutil.copytree(mathjax, target)
+    written = []
+    for name, html in pages.items():
+        written.append(output_dir / name)
+        written[-1].write_text(html, encoding="utf-8")
     return written
 
 
