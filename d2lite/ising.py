@@ -703,7 +703,7 @@ def _kaufman_derivatives(T, L):
 
 
 def kaufman_energy(T, L):
-    """Exact mean energy per spin of the finite periodic L×L lattice (Kaufman 1949).
+    r"""Exact mean energy per spin of the finite periodic L×L lattice (Kaufman 1949).
 
     :math:`\langle e \rangle = -\frac{1}{N} \frac{\partial \ln Z}{\partial K}`, K = 1/T,
     from Kaufman's closed form of Z for the torus, differentiated numerically.
@@ -730,7 +730,7 @@ def kaufman_energy(T, L):
 
 
 def kaufman_specific_heat(T, L):
-    """Exact specific heat per spin of the finite periodic L×L lattice (Kaufman 1949).
+    r"""Exact specific heat per spin of the finite periodic L×L lattice (Kaufman 1949).
 
     :math:`C = \frac{K^2}{N} \frac{\partial^2 \ln Z}{\partial K^2}`, K = 1/T, the same
     quantity that `observables` estimates from energy fluctuations. For L = 10
