@@ -17,7 +17,7 @@ import time
 
 import keras
 
-from d2lite import sequences, text, training
+from d2lite import networks, sequences, text
 
 
 def main(argv=None):
@@ -31,9 +31,9 @@ def main(argv=None):
     print(f"backend {keras.backend.backend()}; one epoch of the recipe; median of {args.rounds}")
     print(f"{'cell':6} {'no XLA s':>9} {'XLA s':>7} {'XLA / no XLA':>13}")
     for cell in args.cells:
-        settings = training.recipe(cell)
+        settings = networks.recipe(cell)
         data = sequences.lm_dataset(train, settings["batch_size"], settings["num_steps"], seed=4)
-        models = {jit: training.language_model(len(vocab), cell=cell, jit_compile=jit)
+        models = {jit: networks.language_model(len(vocab), cell=cell, jit_compile=jit)
                   for jit in (False, True)}
         models[True].set_weights(models[False].get_weights())
         for model in models.values():  # trace and compile outside the timings

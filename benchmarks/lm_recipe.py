@@ -1,4 +1,4 @@
-"""Train each language-model recipe of `d2lite.training.RECIPE` and print how it does.
+"""Train each language-model recipe of `d2lite.networks.RECIPE` and print how it does.
 
     .venv/bin/python benchmarks/lm_recipe.py                    # rnn, gru and lstm
     .venv/bin/python benchmarks/lm_recipe.py --cells gru lstm --seed 1
@@ -24,14 +24,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 
-from d2lite import sequences, text, training  # noqa: E402
+from d2lite import networks, sequences, text, training  # noqa: E402
 
 TARGET = 5.0
 
 
 def train_recipe(cell, corpus, vocab_size, seed, epochs=None):
     """Train `cell`'s recipe; return (settings, validation perplexities, EpochTimer)."""
-    settings = training.recipe(cell)
+    settings = networks.recipe(cell)
     if epochs is not None:
         settings["epochs"] = epochs
     train, val = sequences.train_val_split(corpus, val_fraction=0.1)
@@ -40,7 +40,7 @@ def train_recipe(cell, corpus, vocab_size, seed, epochs=None):
                                     seed=seed)
     val_ds = sequences.lm_dataset(val, settings["batch_size"], settings["num_steps"],
                                   shuffle=False)
-    model = training.language_model(vocab_size, cell=cell)
+    model = networks.language_model(vocab_size, cell=cell)
     timer = training.EpochTimer()
     history = model.fit(train_ds, validation_data=val_ds, epochs=settings["epochs"],
                         shuffle=False, verbose=0, callbacks=[timer])
@@ -49,8 +49,8 @@ def train_recipe(cell, corpus, vocab_size, seed, epochs=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cells", nargs="+", default=list(training.RECIPE),
-                        choices=list(training.RECIPE), help="default: every recipe")
+    parser.add_argument("--cells", nargs="+", default=list(networks.RECIPE),
+                        choices=list(networks.RECIPE), help="default: every recipe")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None,
                         help="override the recipes' epochs (default: each recipe's own)")

@@ -5,10 +5,16 @@ slides write it, and plug into `keras.layers.RNN` (which runs the loop, masking 
 `stateful=True`), `keras.layers.Bidirectional` and stacks of layers. They run on the
 TensorFlow, JAX and PyTorch backends.
 
+Each cell writes its equations once, in its `gates(inputs, states)` method, which returns
+every gate and new state of one step by the slides' names; `call` (what
+`keras.layers.RNN` runs) and `gate_activations` (the gates at every step of a sequence,
+to look inside a trained cell) both use it.
+
 Weights are laid out as in Keras's built-in cells: every gate's input weights are fused
 in one `kernel` (gate order: GRU z, r, h; LSTM i, f, c, o), every gate's hidden-state
 weights in one `recurrent_kernel`, and the biases in one `bias`. So weights copy
-straight into `keras.layers.SimpleRNN`, `keras.layers.GRU(reset_after=False)` and
+straight into `keras.layers.SimpleRNN`, `keras.layers.GRU(reset_after=False)` (or, for
+`GRUCell(units, reset_after=True)`, Keras's default `keras.layers.GRU`) and
 `keras.layers.LSTM`, and the results can be compared::
 
     rnn = keras.layers.RNN(d2lite.layers.GRUCell(32))
@@ -20,12 +26,12 @@ Dropout is not a cell argument here: the lessons put `keras.layers.Dropout` betw
 layers.
 """
 
-import numbers
-
 import keras
 from keras import ops
 
-__all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell"]
+from d2lite import _validate
+
+__all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell", "gate_activations"]
 
 
 def _get(module, argument, identifier, expected):
@@ -60,10 +66,13 @@ class _FusedGateCell(keras.layers.Layer):
     """Arguments, weights and config shared by the three cells.
 
     A subclass sets `_gates`, the number of `units`-wide blocks that its fused
-    `kernel`, `recurrent_kernel` and `bias` hold, and writes `call`.
+    `kernel`, `recurrent_kernel` and `bias` hold, and writes `gates`, the step's
+    equations; `call` returns the new hidden state and states from them.
     """
 
     _gates = 1
+    # The names, in `gates`' dict, of the states the cell passes on (H first: the output).
+    _state_names = ("H",)
 
     def __init__(
         self,
@@ -81,14 +90,9 @@ class _FusedGateCell(keras.layers.Layer):
         bias_constraint=None,
         **kwargs,
     ):
-        # bool is an int in Python, but `units=True` is surely a mistake.
-        if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
-            raise ValueError(
-                "Received an invalid value for argument `units`, "
-                f"expected a positive integer, got {units!r}."
-            )
+        units = _validate.integer(units, "units")  # not a bool: `units=True` is a mistake
         super().__init__(**kwargs)
-        self.units = int(units)
+        self.units = units
         self.activation = _get(
             keras.activations, "activation", activation, "an activation name or callable"
         )
@@ -133,7 +137,7 @@ class _FusedGateCell(keras.layers.Layer):
         )
         if self.use_bias:
             self.bias = self.add_weight(
-                shape=(width,),
+                shape=self._bias_shape(width),
                 name="bias",
                 initializer=self._initialize_bias,
                 regularizer=self.bias_regularizer,
@@ -141,6 +145,9 @@ class _FusedGateCell(keras.layers.Layer):
             )
         else:
             self.bias = None
+
+    def _bias_shape(self, width):
+        return (width,)
 
     def _initialize_bias(self, shape, dtype=None):
         return self.bias_initializer(shape, dtype=dtype)
@@ -151,6 +158,15 @@ class _FusedGateCell(keras.layers.Layer):
         if self.use_bias:
             z = ops.add(z, self.bias)
         return z
+
+    def gates(self, inputs, states):
+        """The gates and new states of one step, by the slides' names (a dict)."""
+        raise NotImplementedError
+
+    def call(self, inputs, states, training=False):
+        step = self.gates(inputs, states)
+        new_states = [step[name] for name in self._state_names]
+        return new_states[0], new_states
 
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
@@ -205,7 +221,8 @@ class SimpleRNNCell(_FusedGateCell):
         training: Unused; accepted because `keras.layers.RNN` passes it.
 
     Returns:
-        A tuple `(h_t, [h_t])`: the output and the new states.
+        A tuple `(h_t, [h_t])`: the output and the new states. `gates(inputs,
+        states)` returns the same step as a dict, `{"H": h_t}`.
 
     Example:
 
@@ -217,11 +234,20 @@ class SimpleRNNCell(_FusedGateCell):
 
     _gates = 1
 
-    def call(self, inputs, states, training=False):
+    def gates(self, inputs, states):
+        """One step, h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h), as a dict `{"H": h_t}`.
+
+        Takes `inputs` and `states` as `call` does. Example:
+
+        >>> cell = SimpleRNNCell(4)
+        >>> cell.build((None, 3))
+        >>> step = cell.gates(np.ones((2, 3), "float32"), [np.zeros((2, 4), "float32")])
+        >>> list(step), tuple(step["H"].shape)
+        (['H'], (2, 4))
+        """
         h_prev = _previous(states)
         h = ops.add(self._project_inputs(inputs), ops.matmul(h_prev, self.recurrent_kernel))
-        h = self.activation(h)
-        return h, [h]
+        return {"H": self.activation(h)}
 
 
 @keras.saving.register_keras_serializable(package="d2lite")
@@ -238,11 +264,22 @@ class GRUCell(_FusedGateCell):
     `kernel` is [W_xz | W_xr | W_xh], `recurrent_kernel` is [W_hz | W_hr | W_hh] and
     `bias` is [b_z | b_r | b_h].
 
+    With `reset_after=True` the cell is Keras's default GRU (`keras.layers.GRU()`, the
+    form cuDNN implements): the reset gate acts after the product, and the input and
+    hidden-state products have a bias each, `bias` of shape `(2, 3 * units)` holding
+    [b_xz | b_xr | b_xh] and [b_hz | b_hr | b_hh]:
+
+        Z_t = σ(X_t W_xz + b_xz + H_{t-1} W_hz + b_hz), R_t likewise,
+        H~_t = tanh(X_t W_xh + b_xh + R_t ⊙ (H_{t-1} W_hh + b_hh)).
+
     Args:
         units: Positive integer, dimensionality of the hidden state H_t.
         activation: Activation for the candidate state (name or callable).
             Default: `"tanh"`.
         recurrent_activation: Activation for the gates. Default: `"sigmoid"`.
+        reset_after: Boolean: apply the reset gate after the product with W_hh, with
+            separate input and recurrent biases (Keras's default form). Default:
+            `False`, the slides' form.
         use_bias: Boolean, whether to add the biases. Default: `True`.
         kernel_initializer: Initializer for `kernel`. Default: `"glorot_uniform"`.
         recurrent_initializer: Initializer for `recurrent_kernel`. Default:
@@ -262,7 +299,8 @@ class GRUCell(_FusedGateCell):
         training: Unused; accepted because `keras.layers.RNN` passes it.
 
     Returns:
-        A tuple `(H_t, [H_t])`: the output and the new states.
+        A tuple `(H_t, [H_t])`: the output and the new states. `gates(inputs,
+        states)` returns the whole step as a dict: `"Z"`, `"R"`, `"H_tilde"`, `"H"`.
 
     Example:
 
@@ -275,7 +313,10 @@ class GRUCell(_FusedGateCell):
 
     _gates = 3
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", **kwargs):
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
+                 reset_after=False, **kwargs):
+        if not isinstance(reset_after, bool):
+            raise _validate.invalid("reset_after", "True or False", reset_after)
         super().__init__(units, activation=activation, **kwargs)
         self.recurrent_activation = _get(
             keras.activations,
@@ -283,24 +324,54 @@ class GRUCell(_FusedGateCell):
             recurrent_activation,
             "an activation name or callable",
         )
+        self.reset_after = reset_after
 
-    def call(self, inputs, states, training=False):
+    def _bias_shape(self, width):
+        # reset_after: one row of input biases and one of recurrent biases, as in Keras.
+        return (2, width) if self.reset_after else (width,)
+
+    def gates(self, inputs, states):
+        """One step of the GRU, as a dict of `"Z"`, `"R"`, `"H_tilde"` and `"H"`.
+
+        Takes `inputs` and `states` as `call` does. Example:
+
+        >>> cell = GRUCell(4)
+        >>> cell.build((None, 3))
+        >>> step = cell.gates(np.ones((2, 3), "float32"), [np.zeros((2, 4), "float32")])
+        >>> list(step), tuple(step["Z"].shape)
+        (['Z', 'R', 'H_tilde', 'H'], (2, 4))
+        """
         h_prev = _previous(states)
         units = self.units
-        x_z, x_r, x_h = ops.split(self._project_inputs(inputs), 3, axis=-1)
-        # Z and R both read H_{t-1}: one matmul for the two gates.
-        h_zr = ops.matmul(h_prev, self.recurrent_kernel[:, : 2 * units])
-        z = self.recurrent_activation(x_z + h_zr[:, :units])
-        r = self.recurrent_activation(x_r + h_zr[:, units:])
-        h_tilde = self.activation(
-            x_h + ops.matmul(r * h_prev, self.recurrent_kernel[:, 2 * units :])
-        )
+        if self.reset_after:
+            # Keras's default form: the input and the hidden-state products each have their
+            # bias (rows 0 and 1 of `bias`), and R_t multiplies H_{t-1} W_hh + b_hh.
+            x_all = ops.matmul(inputs, self.kernel)
+            h_all = ops.matmul(h_prev, self.recurrent_kernel)  # one matmul for all 3 blocks
+            if self.use_bias:
+                x_all = ops.add(x_all, self.bias[0])
+                h_all = ops.add(h_all, self.bias[1])
+            x_z, x_r, x_h = ops.split(x_all, 3, axis=-1)
+            h_z, h_r, h_h = ops.split(h_all, 3, axis=-1)
+            z = self.recurrent_activation(x_z + h_z)
+            r = self.recurrent_activation(x_r + h_r)
+            h_tilde = self.activation(x_h + r * h_h)
+        else:
+            x_z, x_r, x_h = ops.split(self._project_inputs(inputs), 3, axis=-1)
+            # Z and R both read H_{t-1}: one matmul for the two gates.
+            h_zr = ops.matmul(h_prev, self.recurrent_kernel[:, : 2 * units])
+            z = self.recurrent_activation(x_z + h_zr[:, :units])
+            r = self.recurrent_activation(x_r + h_zr[:, units:])
+            h_tilde = self.activation(
+                x_h + ops.matmul(r * h_prev, self.recurrent_kernel[:, 2 * units :])
+            )
         h = z * h_prev + (1 - z) * h_tilde
-        return h, [h]
+        return {"Z": z, "R": r, "H_tilde": h_tilde, "H": h}
 
     def get_config(self):
         config = {
-            "recurrent_activation": keras.activations.serialize(self.recurrent_activation)
+            "recurrent_activation": keras.activations.serialize(self.recurrent_activation),
+            "reset_after": self.reset_after,
         }
         return {**super().get_config(), **config}
 
@@ -346,7 +417,9 @@ class LSTMCell(_FusedGateCell):
         training: Unused; accepted because `keras.layers.RNN` passes it.
 
     Returns:
-        A tuple `(H_t, [H_t, C_t])`: the output and the new states.
+        A tuple `(H_t, [H_t, C_t])`: the output and the new states. `gates(inputs,
+        states)` returns the whole step as a dict: `"I"`, `"F"`, `"C_tilde"`, `"O"`,
+        `"C"`, `"H"`.
 
     Example:
 
@@ -358,6 +431,7 @@ class LSTMCell(_FusedGateCell):
     """
 
     _gates = 4
+    _state_names = ("H", "C")
 
     def __init__(
         self,
@@ -389,7 +463,18 @@ class LSTMCell(_FusedGateCell):
             ]
         )
 
-    def call(self, inputs, states, training=False):
+    def gates(self, inputs, states):
+        """One step of the LSTM, as a dict of `"I"`, `"F"`, `"C_tilde"`, `"O"`, `"C"`, `"H"`.
+
+        Takes `inputs` and `states` as `call` does. Example:
+
+        >>> cell = LSTMCell(4)
+        >>> cell.build((None, 3))
+        >>> zeros = np.zeros((2, 4), "float32")
+        >>> step = cell.gates(np.ones((2, 3), "float32"), [zeros, zeros])
+        >>> list(step), tuple(step["C"].shape)
+        (['I', 'F', 'C_tilde', 'O', 'C', 'H'], (2, 4))
+        """
         h_prev, c_prev = states
         # All four gates from one input and one hidden-state matmul. The bias comes last,
         # as in Keras's LSTMCell, so the two agree to the last bit.
@@ -403,7 +488,7 @@ class LSTMCell(_FusedGateCell):
         o = self.recurrent_activation(z_o)
         c = f * c_prev + i * c_tilde
         h = o * self.activation(c)
-        return h, [h, c]
+        return {"I": i, "F": f, "C_tilde": c_tilde, "O": o, "C": c, "H": h}
 
     def get_config(self):
         config = {
@@ -411,3 +496,120 @@ class LSTMCell(_FusedGateCell):
             "unit_forget_bias": self.unit_forget_bias,
         }
         return {**super().get_config(), **config}
+
+
+# ---------------------------------------------------------------- looking inside a cell
+
+
+def _d2lite_cell(cell):
+    """`cell` if it is a d2lite cell; for Keras's own cell, the d2lite cell computing the
+    same step (dropout aside), with its weights copied; None for any other layer."""
+    if isinstance(cell, _FusedGateCell):
+        return cell
+    common = {"activation": cell.activation, "dtype": cell.dtype_policy}
+    if isinstance(cell, keras.layers.LSTMCell):
+        twin = LSTMCell(cell.units, recurrent_activation=cell.recurrent_activation,
+                        use_bias=cell.use_bias, **common)
+    elif isinstance(cell, keras.layers.GRUCell):
+        twin = GRUCell(cell.units, recurrent_activation=cell.recurrent_activation,
+                       reset_after=bool(cell.reset_after), use_bias=cell.use_bias, **common)
+    elif isinstance(cell, keras.layers.SimpleRNNCell):
+        twin = SimpleRNNCell(cell.units, use_bias=cell.use_bias, **common)
+    else:
+        return None
+    if cell.built:  # Keras's weights have the d2lite cell's layout: copy them over
+        twin.build((None, cell.kernel.shape[0]))
+        for name in ("kernel", "recurrent_kernel", "bias")[: 3 if cell.use_bias else 2]:
+            getattr(twin, name).assign(getattr(cell, name))
+    return twin
+
+
+def gate_activations(cell, inputs, initial_state=None):
+    """Run a recurrent cell step by step and return its gates and states at every step.
+
+    `keras.layers.RNN` returns only the hidden states; to look inside a cell
+    (e.g. a heatmap of an LSTM's gates over a sentence), this runs the cell's
+    own `gates` method (the equations its `call` uses, see `SimpleRNNCell`,
+    `GRUCell` and `LSTMCell`) one step at a time and keeps every value it
+    returns, by the slides' names: Z_t, R_t, H~_t, H_t for a GRU; I_t, F_t,
+    C~_t, O_t, C_t, H_t for an LSTM; H_t for a simple RNN.
+
+    Keras's own `SimpleRNNCell`, `GRUCell` (both its default `reset_after=True`
+    form and `reset_after=False`) and `LSTMCell` are read through the d2lite
+    cell that computes the same step, with their weights copied into it; their
+    dropout is ignored, as at inference.
+
+    Args:
+        cell: a built `SimpleRNNCell`, `GRUCell` or `LSTMCell` (d2lite's or
+            Keras's), or a `keras.layers.RNN` layer (`RNN`, `GRU`, `LSTM`,
+            `SimpleRNN`) holding one.
+        inputs: the inputs of the recurrent layer, shape `(batch, steps,
+            features)` (for a language model: the one-hot or embedded tokens).
+        initial_state: None (default: zeros) or a list of the initial states,
+            each `(batch, units)`: `[H_0]`, or `[H_0, C_0]` for an LSTM.
+
+    Returns:
+        A dict of NumPy arrays of shape `(batch, steps, units)`, by the slides'
+        names: `"Z", "R", "H_tilde", "H"` for a GRU; `"I", "F", "C_tilde",
+        "O", "C", "H"` for an LSTM; `"H"` for a simple RNN. `"H"` equals the
+        output of `keras.layers.RNN(cell, return_sequences=True)`.
+
+    Raises:
+        ValueError: for another kind of cell, an unbuilt cell, inputs that are
+            not 3-D or do not match the cell's input size, or initial states
+            of the wrong number or shape.
+
+    Example:
+        >>> rnn = keras.layers.RNN(LSTMCell(4), return_sequences=True)
+        >>> x = np.ones((2, 5, 3), "float32")
+        >>> _ = rnn(x)  # builds the cell
+        >>> gates = gate_activations(rnn, x)
+        >>> sorted(gates), gates["F"].shape
+        (['C', 'C_tilde', 'F', 'H', 'I', 'O'], (2, 5, 4))
+    """
+    if isinstance(cell, keras.layers.RNN):
+        cell = cell.cell
+    given, cell = cell, _d2lite_cell(cell)
+    if cell is None:
+        raise _validate.invalid(
+            "cell", "a SimpleRNNCell, GRUCell or LSTMCell (d2lite's or Keras's), or a "
+            "keras.layers.RNN layer holding one", given)
+    if not cell.built:
+        raise ValueError(f"Cell {given.name!r} is not built yet, so it has no weights to read "
+                         "gates from; call it (or its RNN layer) on data first.")
+    x = ops.convert_to_tensor(inputs, dtype=cell.kernel.dtype)
+    if len(x.shape) != 3:
+        raise ValueError(
+            "Received an invalid value for argument `inputs`, expected a 3-D tensor of shape "
+            f"(batch, steps, features), got shape {tuple(x.shape)}.")
+    features = cell.kernel.shape[0]
+    if x.shape[-1] != features:
+        raise ValueError(
+            f"Received an invalid value for argument `inputs`: cell {given.name!r} takes "
+            f"{features} features per step, got inputs of shape {tuple(x.shape)}.")
+    batch, steps, units = x.shape[0], x.shape[1], cell.units
+    num_states = len(cell._state_names)
+    if initial_state is None:
+        states = [ops.zeros((batch, units), dtype=x.dtype) for _ in range(num_states)]
+    else:
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
+            initial_state]
+        states = [ops.convert_to_tensor(s, dtype=x.dtype) for s in states]
+        if len(states) != num_states or any(tuple(s.shape) != (batch, units) for s in states):
+            raise ValueError(
+                f"Received an invalid value for argument `initial_state`, expected a list of "
+                f"{num_states} state(s) of shape {(batch, units)}, got shapes "
+                f"{[tuple(s.shape) for s in states]}.")
+
+    trace = {}
+    for t in range(steps):
+        step = cell.gates(x[:, t], states)
+        states = [step[name] for name in cell._state_names]
+        for name, value in step.items():
+            trace.setdefault(name, []).append(value)
+    if not steps:  # a sequence of no steps: the names from one step on zeros, no values
+        names = cell.gates(ops.zeros((batch, features), dtype=x.dtype), states)
+        empty = ops.convert_to_numpy(ops.zeros((batch, 0, units), dtype=x.dtype))
+        return {name: empty.copy() for name in names}
+    return {name: ops.convert_to_numpy(ops.stack(values, axis=1))
+            for name, values in trace.items()}

@@ -6,10 +6,11 @@ Helpers follow mglearn's habit: they take ``ax=None`` (then draw on
 """
 
 import io
-import math
 import warnings
 
 import numpy as np
+
+from d2lite.text import perplexity_from_nll
 
 __all__ = ["TrainingCurves", "heatmap", "plot"]
 
@@ -210,9 +211,15 @@ class TrainingCurves(_make_callback_base()):
     Args:
         metrics: name or names of the logged values to plot (default None:
             every value Keras logs, e.g. "loss" and "val_loss").
-        perplexity: also plot exp(loss) as "perplexity" (and "val_perplexity")
-            for language models (default False). With `metrics=None` only
-            the perplexity curves are drawn then.
+        perplexity: also plot the "perplexity" (and "val_perplexity") curves
+            of a language model (default False): the values of the perplexity
+            metric the model logs (`d2lite.metrics.Perplexity`, which
+            `d2lite.networks.language_model` compiles with). Only when no
+            "perplexity" (or "val_perplexity") is logged is it computed from
+            the loss, as exp(loss) (capped at exp(50)), which is the
+            perplexity only for a mean cross-entropy loss; the y axis then
+            reads "perplexity = exp(loss)". With `metrics=None` only the
+            perplexity curves are drawn.
         yscale: "linear" (default) or "log".
         figsize: figure size in inches (default (5, 3)).
         live: redraw in place in a notebook (default None: only when running
@@ -241,6 +248,7 @@ class TrainingCurves(_make_callback_base()):
         self.fig = None
         self.ax = None
         self._handle = None
+        self._from_loss = set()  # the perplexity curves computed as exp(loss)
 
     def _names(self):
         if self.metrics is not None:
@@ -258,6 +266,7 @@ class TrainingCurves(_make_callback_base()):
 
         self.history = {}
         self.epochs = {}
+        self._from_loss = set()
         # A Figure not managed by pyplot: the inline backend will not show it
         # a second time when the cell ends.
         self.fig = Figure(figsize=self.figsize, layout="constrained")
@@ -269,9 +278,11 @@ class TrainingCurves(_make_callback_base()):
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
         if self.perplexity:
-            for key in ("loss", "val_loss"):
-                if key in logs:
-                    logs[key.replace("loss", "perplexity")] = math.exp(min(float(logs[key]), 50.0))
+            for loss, perplexity in (("loss", "perplexity"), ("val_loss", "val_perplexity")):
+                # The model's own perplexity metric when it logs one; else exp(loss).
+                if perplexity not in logs and loss in logs:
+                    logs[perplexity] = perplexity_from_nll(min(float(logs[loss]), 50.0))
+                    self._from_loss.add(perplexity)
         for key, value in logs.items():
             self.history.setdefault(key, []).append(float(value))
             self.epochs.setdefault(key, []).append(epoch + 1)
@@ -303,7 +314,8 @@ class TrainingCurves(_make_callback_base()):
         names = self._names()
         if names:
             # Each curve against its own epochs: validation may run only every few epochs.
+            exp_loss = self._from_loss.intersection(names)
             plot([self.epochs[n] for n in names], [self.history[n] for n in names],
-                 xlabel="epoch", legend=names, yscale=self.yscale,
-                 fmts=("-", "--", "-.", ":"), ax=self.ax)
+                 xlabel="epoch", ylabel="perplexity = exp(loss)" if exp_loss else None,
+                 legend=names, yscale=self.yscale, fmts=("-", "--", "-.", ":"), ax=self.ax)
         self.ax.set_xlim(1, max(2, last_epoch))

@@ -13,12 +13,13 @@
   (`keras.utils.pad_sequences`, validated).
 * `bucket_dataset`: batches of sequences of similar lengths
   (`tf.data.Dataset.bucket_by_sequence_length`), padded per batch.
+* `check_mask`: validate a padding mask against the inputs of an RNN layer.
 * `masked_windows`: windows with one token hidden and that token as the label,
   a task that needs the context on both sides (notebook 07).
 
 Batches are cut with vectorized NumPy indexing (no Python loop per sample);
-TensorFlow is imported only by the functions that build a `tf.data.Dataset`,
-and nothing happens at import.
+TensorFlow is imported only by the functions that build a `tf.data.Dataset`
+(Keras by `pad_truncate` and `check_mask`), and nothing happens at import.
 """
 
 import numbers
@@ -29,6 +30,7 @@ from d2lite import _validate
 
 __all__ = [
     "bucket_dataset",
+    "check_mask",
     "lm_dataset",
     "masked_windows",
     "pad_truncate",
@@ -574,6 +576,56 @@ def pad_truncate(sequences, max_len, padding="post", truncating="post", value=0)
     arrays = _check_sequences(sequences, value=value)
     return pad_sequences(arrays, maxlen=max_len, dtype="int32", padding=padding,
                          truncating=truncating, value=int(value))
+
+
+def check_mask(inputs, mask):
+    """Check a padding mask against the inputs of a recurrent layer; return it as booleans.
+
+    `keras.layers.RNN` takes `mask` of shape `(batch, timesteps)`, True at
+    real steps. A mask of another shape is not caught clearly there: on
+    TensorFlow one too short fails deep in the loop ("Tried to read from
+    index 4 but array size is: 4"), one with the wrong batch size fails in a
+    `SelectV2` broadcast, and one with an extra axis, `(batch, timesteps, 1)`,
+    is silently accepted. Call this before passing a mask by hand.
+
+    Args:
+        inputs: the sequences, shape `(batch, timesteps, ...)`: embedded
+            `(batch, timesteps, features)` or token indices `(batch, timesteps)`.
+        mask: booleans (or 0/1) of shape `(batch, timesteps)`.
+
+    Returns:
+        `mask` as a boolean tensor of shape `(batch, timesteps)`.
+
+    Raises:
+        ValueError: if `inputs` has fewer than 2 axes or `mask` does not have
+            the shape `(batch, timesteps)` of `inputs`.
+
+    Example:
+        >>> x = np.zeros((2, 5, 3), "float32")
+        >>> tuple(check_mask(x, np.ones((2, 5))).shape)
+        (2, 5)
+        >>> check_mask(x, np.ones((2, 4)))
+        Traceback (most recent call last):
+        ...
+        ValueError: Received an invalid value for argument `mask`, expected a mask of shape (batch, timesteps) = (2, 5) for inputs of shape (2, 5, 3), got shape (2, 4).
+    """
+    from keras import ops
+
+    shape = tuple(ops.shape(inputs))
+    if len(shape) < 2:
+        raise ValueError(
+            "Received an invalid value for argument `inputs`, expected sequences of shape "
+            f"(batch, timesteps, ...), got shape {shape}."
+        )
+    mask = ops.convert_to_tensor(mask)
+    mask_shape = tuple(ops.shape(mask))
+    if mask_shape != shape[:2]:
+        raise ValueError(
+            "Received an invalid value for argument `mask`, expected a mask of shape "
+            f"(batch, timesteps) = {shape[:2]} for inputs of shape {shape}, got shape "
+            f"{mask_shape}."
+        )
+    return ops.cast(mask, "bool")
 
 
 def bucket_dataset(sequences, labels, bucket_boundaries, batch_size, value=0):

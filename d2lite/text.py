@@ -7,13 +7,15 @@
   it learns the same merges as Hugging Face `tokenizers`' `BpeTrainer`.
 * `ngrams`, `ngram_counts`, `add_alpha_prob`, `NGramLM`: counting language models
   with Laplace (add-alpha) smoothing.
-* `perplexity`: exp of the mean negative log-likelihood.
+* `perplexity`, `perplexity_from_nll`: exp of the mean negative log-likelihood, the
+  series' one definition of perplexity (`d2lite.metrics.Perplexity` uses it too).
 
 Nothing happens at import: no data is read and no backend is loaded.
 """
 
 import collections
 import heapq
+import math
 import numbers
 import re
 
@@ -30,6 +32,7 @@ __all__ = [
     "ngram_counts",
     "ngrams",
     "perplexity",
+    "perplexity_from_nll",
     "preprocess",
     "tokenize",
 ]
@@ -627,14 +630,52 @@ class NGramLM:
         return perplexity(self.token_probs(corpus, start=start))
 
 
-def perplexity(probs, targets=None):
-    """Perplexity: exp of the mean negative log-likelihood of the observed tokens.
+def perplexity_from_nll(mean_nll):
+    """Perplexity from the mean negative log-likelihood per token: exp(mean NLL).
 
     .. math:: \\mathrm{PPL} = \\exp\\Big(-\\frac{1}{N}\\sum_{t=1}^N \\log P(x_t \\mid x_{<t})\\Big)
 
-    A model that spreads its probability uniformly over |V| tokens has
-    perplexity |V|; a perfect model has perplexity 1. A model that gives an
-    observed token probability 0 has infinite perplexity (smooth it!).
+    The mean NLL is the mean cross-entropy (in nats) of the observed tokens.
+    This is the series' one definition of perplexity: `perplexity` (from
+    probabilities), the Keras metric `d2lite.metrics.Perplexity` (from the
+    cross-entropies it accumulates) and `d2lite.plotting.TrainingCurves`
+    (from a logged cross-entropy loss) all call it.
+
+    Args:
+        mean_nll: the mean negative log-likelihood: a number, a NumPy array, or
+            a backend tensor (inside a Keras metric; then `keras.ops.exp` is used).
+
+    Returns:
+        exp(mean_nll): a Python float for a number (`inf` past float range), an
+        array or a tensor for an array or a tensor.
+
+    Example:
+        >>> perplexity_from_nll(0.0)  # every observed token had probability 1
+        1.0
+        >>> round(perplexity_from_nll(-math.log(0.25)), 9)  # probability 1/4 each
+        4.0
+    """
+    if isinstance(mean_nll, numbers.Real):
+        try:
+            return math.exp(mean_nll)
+        except OverflowError:
+            return math.inf
+    if isinstance(mean_nll, (np.ndarray, np.generic, list, tuple)):
+        with np.errstate(over="ignore"):
+            return np.exp(np.asarray(mean_nll, dtype=np.float64))
+    from keras import ops  # a tensor: keras is loaded already
+
+    return ops.exp(mean_nll)
+
+
+def perplexity(probs, targets=None):
+    """Perplexity: exp of the mean negative log-likelihood of the observed tokens.
+
+    That is `perplexity_from_nll(-mean(log p))` for the probabilities p the
+    model gave the observed tokens. A model that spreads its probability
+    uniformly over |V| tokens has perplexity |V|; a perfect model has
+    perplexity 1. A model that gives an observed token probability 0 has
+    infinite perplexity (smooth it!).
 
     Args:
         probs: either the probabilities the model gave the observed tokens,
@@ -671,4 +712,5 @@ def perplexity(probs, targets=None):
     if np.isnan(probs).any() or probs.min() < 0 or probs.max() > 1:
         raise _validate.invalid("probs", "probabilities in [0, 1]", f"values in [{probs.min()}, {probs.max()}]")
     with np.errstate(divide="ignore"):
-        return float(np.exp(-np.mean(np.log(probs))))
+        mean_nll = float(-np.mean(np.log(probs)))
+    return perplexity_from_nll(mean_nll)

@@ -1,25 +1,30 @@
-"""d2lite.training.gate_activations: the gates and states of a cell at every step.
+"""d2lite.layers.gate_activations and the cells' `gates`: the gates and states at every step.
 
 Marked `backend` (keras.ops only), so `make test` runs it under TensorFlow and JAX.
 The hidden states must equal `keras.layers.RNN`'s outputs, and every gate must equal a
 NumPy reference written from the slides' equations with the fused kernels split by hand.
+Keras's own cells are read through the d2lite cell with their weights: every gate must
+equal that cell's.
 """
 
-import doctest
 import math
 
 import keras
 import numpy as np
 import pytest
 
-import d2lite
-import d2lite.layers  # noqa: F401  (the docstring example names d2lite.layers)
-from d2lite import layers, training
+from d2lite import layers
 
 pytestmark = pytest.mark.backend
 
 ATOL = 1e-5
 BATCH, STEPS, FEATURES, UNITS = 2, 6, 5, 3
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Every test starts from the same seeds: its layers' initial weights are fixed."""
+    keras.utils.set_random_seed(0)
 
 
 def _random(shape, seed, scale=0.5):
@@ -37,11 +42,15 @@ def _built(cell):
 CELLS = {
     "d2lite-rnn": lambda: layers.SimpleRNNCell(UNITS),
     "d2lite-gru": lambda: layers.GRUCell(UNITS),
+    "d2lite-gru-reset-after": lambda: layers.GRUCell(UNITS, reset_after=True),
     "d2lite-lstm": lambda: layers.LSTMCell(UNITS),
     "keras-rnn": lambda: keras.layers.SimpleRNNCell(UNITS),
     "keras-gru": lambda: keras.layers.GRUCell(UNITS, reset_after=False),
     "keras-gru-reset-after": lambda: keras.layers.GRUCell(UNITS, reset_after=True),
     "keras-lstm": lambda: keras.layers.LSTMCell(UNITS),
+    # Dropout is ignored, as at inference (keras.layers.RNN(x) runs with training=False).
+    "keras-lstm-dropout": lambda: keras.layers.LSTMCell(UNITS, dropout=0.5,
+                                                        recurrent_dropout=0.5),
 }
 NAMES = {"rnn": ["H"], "gru": ["H", "H_tilde", "R", "Z"],
          "lstm": ["C", "C_tilde", "F", "H", "I", "O"]}
@@ -51,23 +60,24 @@ NAMES = {"rnn": ["H"], "gru": ["H", "H_tilde", "R", "Z"],
 def test_hidden_states_equal_keras_rnn_outputs(name):
     rnn = _built(CELLS[name]())
     x = _random((BATCH, STEPS, FEATURES), 10, scale=1.0)
-    gates = training.gate_activations(rnn, x)
+    gates = layers.gate_activations(rnn, x)
     assert sorted(gates) == NAMES[name.split("-")[1]]
     for value in gates.values():
         assert isinstance(value, np.ndarray) and value.shape == (BATCH, STEPS, UNITS)
     np.testing.assert_allclose(gates["H"], keras.ops.convert_to_numpy(rnn(x)), atol=ATOL)
 
 
-@pytest.mark.parametrize("name", ["d2lite-gru", "d2lite-lstm", "keras-gru-reset-after"])
+@pytest.mark.parametrize("name", ["d2lite-gru", "d2lite-gru-reset-after", "d2lite-lstm",
+                                  "keras-gru-reset-after"])
 def test_initial_state_is_used(name):
     rnn = _built(CELLS[name]())
     x = _random((BATCH, STEPS, FEATURES), 11, scale=1.0)
     n_states = 2 if "lstm" in name else 1
     initial = [_random((BATCH, UNITS), 20 + i, scale=1.0) for i in range(n_states)]
-    gates = training.gate_activations(rnn.cell, x, initial_state=initial)
+    gates = layers.gate_activations(rnn.cell, x, initial_state=initial)
     expected = keras.ops.convert_to_numpy(rnn(x, initial_state=initial))
     np.testing.assert_allclose(gates["H"], expected, atol=ATOL)
-    assert not np.allclose(gates["H"], training.gate_activations(rnn.cell, x)["H"], atol=1e-3)
+    assert not np.allclose(gates["H"], layers.gate_activations(rnn.cell, x)["H"], atol=1e-3)
 
 
 def _sigmoid(a):
@@ -91,9 +101,74 @@ def test_gru_gates_equal_the_slides_equations_in_numpy():
         H = Z * H + (1 - Z) * H_tilde
         for key, value in zip(("Z", "R", "H_tilde", "H"), (Z, R, H_tilde, H)):
             expected[key].append(value)
-    gates = training.gate_activations(rnn, x)
+    gates = layers.gate_activations(rnn, x)
     for key, values in expected.items():
         np.testing.assert_allclose(gates[key], np.stack(values, axis=1), atol=ATOL, err_msg=key)
+
+
+@pytest.mark.parametrize("name", ["d2lite-gru-reset-after", "keras-gru-reset-after"])
+def test_reset_after_gru_gates_equal_kerass_equations_in_numpy(name):
+    # Keras's default GRU: R_t acts after the product, and each product has its bias.
+    rnn = _built(CELLS[name]())
+    kernel, recurrent, bias = rnn.get_weights()
+    assert bias.shape == (2, 3 * UNITS)
+    W_xz, W_xr, W_xh = np.split(kernel, 3, axis=1)
+    W_hz, W_hr, W_hh = np.split(recurrent, 3, axis=1)
+    (b_xz, b_xr, b_xh), (b_hz, b_hr, b_hh) = np.split(bias[0], 3), np.split(bias[1], 3)
+    x = _random((BATCH, STEPS, FEATURES), 15, scale=1.0)
+    H = np.zeros((BATCH, UNITS))
+    expected = {"Z": [], "R": [], "H_tilde": [], "H": []}
+    for t in range(STEPS):
+        X = x[:, t]
+        Z = _sigmoid(X @ W_xz + b_xz + H @ W_hz + b_hz)
+        R = _sigmoid(X @ W_xr + b_xr + H @ W_hr + b_hr)
+        H_tilde = np.tanh(X @ W_xh + b_xh + R * (H @ W_hh + b_hh))
+        H = Z * H + (1 - Z) * H_tilde
+        for key, value in zip(("Z", "R", "H_tilde", "H"), (Z, R, H_tilde, H)):
+            expected[key].append(value)
+    gates = layers.gate_activations(rnn, x)
+    for key, values in expected.items():
+        np.testing.assert_allclose(gates[key], np.stack(values, axis=1), atol=ATOL, err_msg=key)
+
+
+KERAS_TWINS = {  # Keras's cell and the d2lite cell that computes the same step
+    "rnn": (lambda: keras.layers.SimpleRNNCell(UNITS), lambda: layers.SimpleRNNCell(UNITS)),
+    "gru": (lambda: keras.layers.GRUCell(UNITS, reset_after=False),
+            lambda: layers.GRUCell(UNITS)),
+    "gru-reset-after": (lambda: keras.layers.GRUCell(UNITS),
+                        lambda: layers.GRUCell(UNITS, reset_after=True)),
+    "lstm": (lambda: keras.layers.LSTMCell(UNITS), lambda: layers.LSTMCell(UNITS)),
+}
+
+
+@pytest.mark.parametrize("kind", KERAS_TWINS)
+def test_a_keras_cell_gives_the_gates_of_the_d2lite_cell_with_its_weights(kind):
+    make_keras, make_d2lite = KERAS_TWINS[kind]
+    theirs, ours = _built(make_keras()), _built(make_d2lite())
+    ours.set_weights(theirs.get_weights())
+    x = _random((BATCH, STEPS, FEATURES), 16, scale=1.0)
+    expected = layers.gate_activations(ours, x)
+    gates = layers.gate_activations(theirs, x)
+    assert list(gates) == list(expected)
+    for key, value in expected.items():
+        np.testing.assert_array_equal(gates[key], value, err_msg=key)
+
+
+@pytest.mark.parametrize("name", [n for n in CELLS if n.startswith("d2lite")])
+def test_call_returns_the_new_states_that_gates_computes(name):
+    # One home for the equations: `call` is `gates` with the states picked out.
+    rnn = _built(CELLS[name]())
+    cell = rnn.cell
+    x_t = _random((BATCH, FEATURES), 17, scale=1.0)
+    states = [_random((BATCH, UNITS), 18 + i, scale=1.0) for i in range(len(cell._state_names))]
+    step = cell.gates(x_t, states)
+    output, new_states = cell(x_t, states)
+    expected = [step["H"], step["C"]] if "lstm" in name else [step["H"]]
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(output),
+                                  keras.ops.convert_to_numpy(step["H"]))
+    assert len(new_states) == len(expected)
+    for a, b in zip(new_states, expected):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
 
 
 def test_lstm_gates_equal_the_slides_equations_in_numpy():
@@ -115,7 +190,7 @@ def test_lstm_gates_equal_the_slides_equations_in_numpy():
         H = O * np.tanh(C)
         for key, value in zip(("I", "F", "C_tilde", "O", "C", "H"), (I, F, C_tilde, O, C, H)):
             expected[key].append(value)
-    gates = training.gate_activations(rnn, x)
+    gates = layers.gate_activations(rnn, x)
     for key, values in expected.items():
         np.testing.assert_allclose(gates[key], np.stack(values, axis=1), atol=ATOL, err_msg=key)
     for key in ("I", "F", "O"):
@@ -128,7 +203,7 @@ def test_hard_coded_lstm_values_with_constant_weights():
     cell = layers.LSTMCell(2, kernel_initializer="zeros", recurrent_initializer="zeros",
                            bias_initializer="ones")
     keras.layers.RNN(cell)(np.zeros((1, 1, 3), "float32"))
-    gates = training.gate_activations(cell, np.ones((1, 2, 3), "float32"))
+    gates = layers.gate_activations(cell, np.ones((1, 2, 3), "float32"))
     s, t = 1 / (1 + math.exp(-1)), math.tanh(1)
     c1, c2 = s * t, s * s * t + s * t
     np.testing.assert_allclose(gates["F"], s, atol=1e-6)
@@ -146,28 +221,30 @@ def test_a_gru_with_a_shut_update_gate_copies_its_state():
     bias[:UNITS] = 20.0
     rnn.set_weights([kernel, recurrent, bias])
     h0 = _random((BATCH, UNITS), 30, scale=1.0)
-    gates = training.gate_activations(cell, _random((BATCH, STEPS, FEATURES), 14, 1.0), [h0])
+    gates = layers.gate_activations(cell, _random((BATCH, STEPS, FEATURES), 14, 1.0), [h0])
     np.testing.assert_allclose(gates["Z"], 1.0, atol=1e-6)
     np.testing.assert_allclose(gates["H"], np.repeat(h0[:, None], STEPS, axis=1), atol=1e-5)
 
 
 def test_zero_steps_give_empty_arrays():
     rnn = _built(layers.LSTMCell(UNITS))
-    gates = training.gate_activations(rnn, np.zeros((BATCH, 0, FEATURES), "float32"))
+    gates = layers.gate_activations(rnn, np.zeros((BATCH, 0, FEATURES), "float32"))
     assert all(v.shape == (BATCH, 0, UNITS) for v in gates.values())
 
 
 @pytest.mark.parametrize("make_args, message", [
     (lambda rnn: (keras.layers.Dense(3), np.zeros((1, 2, FEATURES))), "`cell`.*SimpleRNNCell"),
     (lambda rnn: (layers.LSTMCell(UNITS), np.zeros((1, 2, FEATURES))), "not built yet"),
+    (lambda rnn: (keras.layers.GRUCell(UNITS, name="g"), np.zeros((1, 2, FEATURES))),
+     "Cell 'g' is not built yet"),
     (lambda rnn: (rnn, np.zeros((2, FEATURES))), "`inputs`.*3-D.*got shape \\(2, 5\\)"),
     (lambda rnn: (rnn, np.zeros((1, 2, FEATURES + 1))), "takes 5 features"),
-], ids=["not-a-cell", "unbuilt", "2-D", "features"])
+], ids=["not-a-cell", "unbuilt", "unbuilt-keras", "2-D", "features"])
 def test_bad_arguments_raise_with_the_argument_named(make_args, message):
     rnn = _built(layers.LSTMCell(UNITS))
     cell, x = make_args(rnn)
     with pytest.raises(ValueError, match=message):
-        training.gate_activations(cell, x)
+        layers.gate_activations(cell, x)
 
 
 @pytest.mark.parametrize("initial_state", [
@@ -177,15 +254,4 @@ def test_bad_arguments_raise_with_the_argument_named(make_args, message):
 def test_bad_initial_states_raise(initial_state):
     rnn = _built(layers.LSTMCell(UNITS))
     with pytest.raises(ValueError, match="`initial_state`, expected a list of 2 state"):
-        training.gate_activations(rnn, np.zeros((BATCH, 3, FEATURES)), initial_state)
-
-
-def test_docstring_example_runs():
-    runner = doctest.DocTestRunner()
-    globs = {"np": np, "keras": keras, "d2lite": d2lite,
-             "gate_activations": training.gate_activations}
-    for test in doctest.DocTestFinder().find(training.gate_activations, "gate_activations",
-                                             globs=globs):
-        runner.run(test)
-    assert runner.summarize(verbose=False).attempted >= 1
-    assert runner.summarize(verbose=False).failed == 0
+        layers.gate_activations(rnn, np.zeros((BATCH, 3, FEATURES)), initial_state)

@@ -2,6 +2,8 @@
 
 The whole module is marked `backend`, so `make test` runs it under TensorFlow and again
 under `KERAS_BACKEND=jax` (and `KERAS_BACKEND=torch` works where torch is installed).
+Masking and stateful carry are tested in test_variable_length.py, the `gates` of every
+step in test_gate_activations.py.
 """
 
 import numpy as np
@@ -22,6 +24,18 @@ CELLS = {
     "gru": (GRUCell, lambda units, **kw: keras.layers.GRU(units, reset_after=False, **kw), 3),
     "lstm": (LSTMCell, keras.layers.LSTM, 4),
 }
+# ... and the GRU in Keras's default form, for the tests that compare with the built-in.
+BUILTIN_PAIRS = {
+    **CELLS,
+    "gru-reset-after": (lambda units, **kw: GRUCell(units, reset_after=True, **kw),
+                        keras.layers.GRU, 3),
+}
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Every test starts from the same seeds: its layers' initial weights are fixed."""
+    keras.utils.set_random_seed(0)
 
 
 def _random(shape, seed):
@@ -30,7 +44,7 @@ def _random(shape, seed):
 
 def _pair(kind, units, x, **rnn_kwargs):
     """A d2lite RNN and the Keras built-in, built on `x`, with the same random weights."""
-    cell_class, builtin_class, _ = CELLS[kind]
+    cell_class, builtin_class, _ = BUILTIN_PAIRS[kind]
     ours = keras.layers.RNN(cell_class(units), **rnn_kwargs)
     builtin = builtin_class(units, **rnn_kwargs)
     ours(x)
@@ -94,7 +108,7 @@ def _numpy(outputs):
 # --- Equal to Keras's built-in layers ---------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", CELLS)
+@pytest.mark.parametrize("kind", BUILTIN_PAIRS)
 @pytest.mark.parametrize("return_sequences", [False, True])
 @pytest.mark.parametrize("return_state", [False, True])
 def test_outputs_and_gradients_equal_builtin(kind, return_sequences, return_state):
@@ -120,14 +134,14 @@ def test_outputs_and_gradients_equal_builtin(kind, return_sequences, return_stat
         np.testing.assert_allclose(g, e, atol=ATOL, rtol=ATOL)
 
 
-@pytest.mark.parametrize("kind", CELLS)
+@pytest.mark.parametrize("kind", BUILTIN_PAIRS)
 def test_go_backwards_equals_builtin(kind):
     x = _random((3, 5, 2), seed=11)
     ours, builtin = _pair(kind, 4, x, go_backwards=True, return_sequences=True)
     np.testing.assert_allclose(_numpy(ours(x))[0], _numpy(builtin(x))[0], atol=ATOL)
 
 
-@pytest.mark.parametrize("kind", CELLS)
+@pytest.mark.parametrize("kind", BUILTIN_PAIRS)
 def test_one_training_step_with_jit_equals_builtin(kind):
     # The cells compile inside a jitted train step (tf.function+XLA, jax.jit) and
     # one SGD step moves the weights exactly as it moves the built-in's.
@@ -254,37 +268,13 @@ def test_single_state_tensor_is_accepted():
     np.testing.assert_array_equal(_numpy(from_list)[0], _numpy(from_tensor)[0])
 
 
-# --- Masking, Bidirectional, stacking, stateful -----------------------------------------
+# --- Bidirectional, stacking -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", CELLS)
-@pytest.mark.parametrize("padding", ["post", "pre"])
-def test_masking_equals_unpadded_and_builtin(kind, padding):
-    lengths = [6, 4, 2]
-    x = _random((3, 6, 3), seed=16) + 3.0  # no real step is all zeros
-    for i, n in enumerate(lengths):
-        if padding == "post":
-            x[i, n:] = 0.0
-        else:
-            x[i, : 6 - n] = 0.0
-    masked = keras.layers.Masking(mask_value=0.0)(x)
-    ours, builtin = _pair(kind, 4, x, return_state=True)
-    got = _numpy(ours(masked))
-    for g, e in zip(got, _numpy(builtin(masked))):
-        np.testing.assert_allclose(g, e, atol=ATOL)
-    # Each padded sequence gives what it gives unpadded: padding is skipped, not read.
-    for i, n in enumerate(lengths):
-        steps = x[i : i + 1, :n] if padding == "post" else x[i : i + 1, 6 - n :]
-        for g, e in zip(got, _numpy(ours(steps))):
-            np.testing.assert_allclose(g[i : i + 1], e, atol=ATOL)
-    # ... and differs from running over the zeros.
-    assert not np.allclose(got[0][2], _numpy(ours(x))[0][2], atol=1e-3)
-
-
-@pytest.mark.parametrize("kind", CELLS)
+@pytest.mark.parametrize("kind", BUILTIN_PAIRS)
 def test_bidirectional_equals_builtin(kind):
     x = _random((2, 5, 3), seed=17)
-    cell_class, builtin_class, _ = CELLS[kind]
+    cell_class, builtin_class, _ = BUILTIN_PAIRS[kind]
     ours = keras.layers.Bidirectional(keras.layers.RNN(cell_class(4), return_sequences=True))
     builtin = keras.layers.Bidirectional(builtin_class(4, return_sequences=True))
     ours(x)
@@ -304,10 +294,10 @@ def test_bidirectional_equals_builtin(kind):
     np.testing.assert_allclose(changed[:, 0, :4], got[:, 0, :4], atol=ATOL)
 
 
-@pytest.mark.parametrize("kind", CELLS)
+@pytest.mark.parametrize("kind", BUILTIN_PAIRS)
 def test_stacked_cells_equal_stacked_builtins(kind):
     x = _random((2, 5, 3), seed=18)
-    cell_class, builtin_class, _ = CELLS[kind]
+    cell_class, builtin_class, _ = BUILTIN_PAIRS[kind]
     # A list of cells makes keras.layers.StackedRNNCells; its state holds both layers'.
     stacked = keras.layers.RNN([cell_class(4), cell_class(2)], return_sequences=True)
     first = builtin_class(4, return_sequences=True)
@@ -322,25 +312,6 @@ def test_stacked_cells_equal_stacked_builtins(kind):
     got = _numpy(stacked(x))[0]
     assert got.shape == (2, 5, 2)
     np.testing.assert_allclose(got, _numpy(second(first(x)))[0], atol=ATOL)
-
-
-@pytest.mark.parametrize("kind", CELLS)
-def test_stateful_continues_across_calls(kind):
-    x = _random((2, 6, 3), seed=19)
-    cell_class = CELLS[kind][0]
-    whole = keras.layers.RNN(cell_class(4), return_sequences=True)
-    stateful = keras.layers.RNN(cell_class(4), return_sequences=True, stateful=True)
-    whole(x)
-    stateful(x[:, :3])
-    stateful.set_weights(whole.get_weights())
-    stateful.reset_state()
-    expected = _numpy(whole(x))[0]
-    first = _numpy(stateful(x[:, :3]))[0]
-    second = _numpy(stateful(x[:, 3:]))[0]
-    np.testing.assert_allclose(np.concatenate([first, second], axis=1), expected, atol=ATOL)
-    stateful.reset_state()
-    np.testing.assert_allclose(_numpy(stateful(x[:, 3:]))[0], _numpy(whole(x[:, 3:]))[0],
-                               atol=ATOL)
 
 
 # --- Weights, config, saving ------------------------------------------------------------
@@ -414,8 +385,27 @@ def test_config_round_trip(kind):
 def test_gated_cells_config_keeps_their_arguments():
     gru = GRUCell(2, recurrent_activation="hard_sigmoid").get_config()
     assert gru["recurrent_activation"] == "hard_sigmoid"
+    assert gru["reset_after"] is False
     lstm = LSTMCell(2, unit_forget_bias=False, recurrent_activation="relu").get_config()
     assert lstm["unit_forget_bias"] is False and lstm["recurrent_activation"] == "relu"
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_gru_reset_after_has_kerass_weight_layout_and_config(use_bias):
+    # Keras's default GRU: an input and a recurrent bias, bias of shape (2, 3 units).
+    x = np.zeros((2, 3, 5), "float32")
+    ours = keras.layers.RNN(GRUCell(7, reset_after=True, use_bias=use_bias))
+    builtin = keras.layers.GRU(7, use_bias=use_bias)
+    ours(x)
+    builtin(x)
+    expected = [(5, 21), (7, 21)] + [(2, 21)] * use_bias
+    assert [tuple(w.shape) for w in ours.trainable_weights] == expected
+    assert [tuple(w.shape) for w in builtin.trainable_weights] == expected
+    assert ours.count_params() == builtin.count_params()
+    config = ours.cell.get_config()
+    assert config["reset_after"] is True
+    restored = GRUCell.from_config(config)
+    assert restored.reset_after is True and restored.get_config() == config
 
 
 def test_saved_model_reloads_and_predicts_identically(tmp_path):
@@ -471,10 +461,16 @@ def test_unknown_names_are_rejected_naming_the_argument(cell_class, argument, va
         cell_class(2, **{argument: value})
 
 
-@pytest.mark.parametrize("argument", ["dropout", "reset_after", "implementation"])
+@pytest.mark.parametrize("argument", ["dropout", "implementation"])
 def test_unsupported_keras_arguments_are_not_silently_ignored(argument):
     with pytest.raises((TypeError, ValueError), match=argument):
         GRUCell(2, **{argument: 0.5})
+
+
+@pytest.mark.parametrize("value", [0.5, 1, "True", None])
+def test_reset_after_must_be_a_bool(value):
+    with pytest.raises((TypeError, ValueError), match="reset_after"):
+        GRUCell(2, reset_after=value)
 
 
 @pytest.mark.parametrize("shape", [(4, 3), (2, 3, 4, 5)])

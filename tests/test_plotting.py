@@ -293,6 +293,41 @@ def test_training_curves_perplexity_is_capped_not_overflowing():
     assert curves.history["perplexity"] == [math.exp(50.0)]
 
 
+def test_training_curves_fall_back_to_exp_loss_and_say_so(regression_data, capsys):
+    x, y = regression_data
+    curves = TrainingCurves(perplexity=True, live=False)
+    _fit(regression_data, curves, validation_data=(x[:16], y[:16]))  # no perplexity metric
+    assert curves.ax.get_ylabel() == "perplexity = exp(loss)"
+
+
+def test_training_curves_plot_the_perplexity_metric_the_model_logs(capsys):
+    import keras
+
+    from d2lite import metrics, networks
+
+    keras.utils.set_random_seed(0)
+    tokens = np.arange(8 * 11).reshape(8, 11) % 5
+    x, y = tokens[:, :-1], tokens[:, 1:]
+    model = networks.language_model(5, cell="rnn", units=4, compile=False)
+    # A loss that is not the mean cross-entropy (a sum), so exp(loss) is not the perplexity.
+    model.compile(optimizer="sgd", metrics=[metrics.Perplexity()],
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True,
+                                                                  reduction="sum"))
+    curves = TrainingCurves(perplexity=True, live=False)
+    history = model.fit(x, y, epochs=2, batch_size=4, validation_data=(x, y), verbose=0,
+                        callbacks=[curves])
+    for key in ("perplexity", "val_perplexity"):  # the metric's values, not exp(loss)
+        assert curves.history[key] == history.history[key]
+    assert np.all(np.exp(curves.history["loss"]) > 100 * np.array(curves.history["perplexity"]))
+    assert _legend_texts(curves.ax) == ["perplexity", "val_perplexity"]
+    assert curves.ax.get_ylabel() == ""
+    # One logged value only, the other computed: the metric is kept where it is logged.
+    curves.on_train_begin()
+    curves.on_epoch_end(0, {"loss": 1.0, "perplexity": 5.0, "val_loss": 2.0})
+    assert curves.history["perplexity"] == [5.0]
+    assert curves.history["val_perplexity"] == [math.exp(2.0)]
+
+
 def test_training_curves_bad_yscale():
     with pytest.raises(ValueError, match="argument `yscale`"):
         TrainingCurves(yscale="symlog")
