@@ -5,8 +5,9 @@ accept right answers and explain wrong ones."""
 import numpy as np
 import pytest
 
-from d2lite import check, training
+from d2lite import check, networks
 from d2lite.check import CheckFailed
+from d2lite.check.architectures import _lm_params
 
 
 # ----------------------------------------------------------------- 07: bidirectional
@@ -152,7 +153,7 @@ def num_params(vocab_size, units, num_layers, cell):
 
 
 def by_building_the_model(vocab_size, units, num_layers, cell):
-    model = training.language_model(vocab_size, cell=cell, units=units, num_layers=num_layers,
+    model = networks.language_model(vocab_size, cell=cell, units=units, num_layers=num_layers,
                                     dropout=0.2 if num_layers > 1 else 0.0, compile=False)
     return model.count_params()
 
@@ -167,7 +168,7 @@ def test_num_params_accepts_right_answers(answer):
 @pytest.mark.parametrize("vocab_size, units, num_layers, cell", [
     (28, 256, 1, "rnn"), (28, 128, 2, "gru"), (28, 128, 3, "lstm"), (40, 64, 4, "gru")])
 def test_the_formula_is_the_keras_count(vocab_size, units, num_layers, cell):
-    assert check._lm_params(vocab_size, units, num_layers, cell) == by_building_the_model(
+    assert _lm_params(vocab_size, units, num_layers, cell) == by_building_the_model(
         vocab_size, units, num_layers, cell)
 
 

@@ -166,3 +166,45 @@ def test_checks_do_not_let_inputs_changed_in_place_leak():
         return out
 
     assert check.check_gru_step(scribbling).startswith("Correct")
+
+
+# ----------------------------------------------------------------- the reference is d2lite's
+
+
+@pytest.mark.parametrize("cell, run_check, answer", [
+    (layers.GRUCell, check.check_gru_step, gru_step),
+    (layers.LSTMCell, check.check_lstm_step, lstm_step),
+], ids=["gru", "lstm"])
+def test_the_right_step_is_the_one_d2lite_layers_compute(monkeypatch, cell, run_check, answer):
+    # The equations live in d2lite.layers only: change the cell, and the check follows it.
+    original = cell.call
+
+    def shifted(self, inputs, states, training=False):
+        h, new_states = original(self, inputs, states, training=training)
+        return h + 1.0, [state + 1.0 for state in new_states]
+
+    monkeypatch.setattr(cell, "call", shifted)
+    with pytest.raises(CheckFailed, match="differs from the slides'"):
+        run_check(answer)
+    shifted_answer = (lambda *args: answer(*args) + 1.0) if cell is layers.GRUCell else (
+        lambda *args: tuple(part + 1.0 for part in answer(*args)))
+    assert run_check(shifted_answer).startswith("Correct")
+
+
+def test_the_checks_draw_no_seed_and_take_no_layer_name():
+    # A notebook's later cells (weights drawn from the seeds, layer names in summaries) must
+    # come out as they would without the check.
+    import random
+
+    def number(name):  # gru_cell -> 0, gru_cell_4 -> 4
+        return int(name.rsplit("_", 1)[1]) if name[-1].isdigit() else 0
+
+    keras.utils.set_random_seed(3)
+    python_state, numpy_state = random.getstate(), np.random.get_state()[1].copy()
+    first = layers.GRUCell(2, kernel_initializer="zeros", recurrent_initializer="zeros")
+    check.check_gru_step(gru_step)
+    check.check_lstm_step(lstm_step)
+    second = layers.GRUCell(2, kernel_initializer="zeros", recurrent_initializer="zeros")
+    assert random.getstate() == python_state
+    assert np.array_equal(np.random.get_state()[1], numpy_state)
+    assert number(second.name) == number(first.name) + 1

@@ -43,7 +43,7 @@ def test_k_step_forecast_accepts_right_answers(forecast):
     (lambda predict, history, k, tau: forecast_list(predict, history, k - 1, tau), "got 4 value"),
     (lambda predict, history, k, tau: [predict(np.array(history))] * k, "window of 4 values"),
     (lambda predict, history, k, tau: forecast_list(lambda w: predict(w) + 1, history, k, tau),
-     "prediction 1 of 5 is"),
+     r"prediction 1 of 5 is 6\.5; expected 5\.5"),
 ], ids=["one-step-repeated", "reversed", "with-history", "too-few", "whole-history", "off"])
 def test_k_step_forecast_explains_wrong_answers(forecast, message):
     with pytest.raises(CheckFailed, match=message):
@@ -126,17 +126,29 @@ def test_perplexity_accepts_right_answers(fn):
 
 
 @pytest.mark.parametrize("fn, message", [
-    (lambda p: float(np.exp(-np.sum(np.log(p)))), r"\*sum\*"),
+    (lambda p: float(np.exp(-np.sum(np.log(p)))), r"you return 2000, which is exp of the \*sum\*"),
     (lambda p: float(np.mean(1 / p)), "arithmetic mean of 1/p"),
     (lambda p: float(np.exp(np.mean(np.log(p)))), "minus sign is missing"),
     (lambda p: float(np.exp(-np.mean(np.log(p)))) if len(p) == 5 else 0.0,
-     "for a perfect model"),
-    (lambda p: float(np.exp(-np.mean(np.log(p[:-1])))), "got"),
-    (lambda p: [1.0, 2.0], "one number"),
+     r"for a perfect model \(every p = 1\) the perplexity is 1, got 0\."),
+    (lambda p: float(np.exp(-np.mean(np.log(p[:-1])))), r"= 4\.573, got 3\.162\."),
+    (lambda p: [1.0, 2.0], "should return one number .*not 'list'"),
 ], ids=["sum", "arithmetic", "no-minus", "special-cased", "drops-one", "not-a-number"])
 def test_perplexity_explains_wrong_answers(fn, message):
     with pytest.raises(CheckFailed, match=message):
         check.check_perplexity(fn)
+
+
+def test_perplexity_is_checked_against_d2lite_text(monkeypatch):
+    # The series has one definition of perplexity, d2lite.text.perplexity; the check uses it.
+    def right(p):
+        return float(np.exp(-np.mean(np.log(p))))
+
+    monkeypatch.setattr(text, "perplexity", lambda probs: 2 * right(probs))
+    with pytest.raises(CheckFailed, match=r"= 9\.146, got 4\.573\."):
+        check.check_perplexity(right)
+    # ... for the perfect model and uniform guessing too.
+    assert check.check_perplexity(lambda p: 2 * right(p)).startswith("Correct")
 
 
 # ----------------------------------------------------------------- 04: clipping
@@ -170,7 +182,7 @@ def _in_place(grads, theta):
                            for g in grads], "left alone"),
     (_in_place, "in place"),
     (lambda grads, theta: [np.concatenate([np.ravel(g) for g in grads]) / 13], "same shapes"),
-    (lambda grads, theta: [g / 12 for g in grads], "global norm 13"),
+    (lambda grads, theta: [g / 12 for g in grads], r"global norm 13.*got \[\[0\.25, 0\.3333\]"),
 ], ids=["per-tensor", "element-wise", "scales-up", "in-place", "flattened", "wrong-scale"])
 def test_clip_explains_wrong_answers(clip, message):
     with pytest.raises(CheckFailed, match=message):

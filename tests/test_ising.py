@@ -404,6 +404,7 @@ def test_check_ising_labels_accepts_the_answer_and_names_mistakes():
             check.check_ising_labels(y, mask, T, gap=0.1)
 
 
+@pytest.mark.filterwarnings("ignore:You are using a softmax over axis:UserWarning")  # Keras agrees
 def test_check_ising_model():
     import keras
 
@@ -413,19 +414,71 @@ def test_check_ising_model():
         out = keras.layers.Dense(1, activation="sigmoid") if out is None else out
         return keras.Sequential([keras.Input(shape), *middle, out])
 
-    good = build(keras.layers.RNN(layers.GRUCell(4)))
-    assert check.check_ising_model(good).startswith("Correct")
-    wrong = [
-        (build(keras.layers.Flatten(), keras.layers.Dense(4)), "no recurrent layer"),
-        (build(keras.layers.RNN(layers.GRUCell(4)), out=keras.layers.Dense(1)), "not probabilities"),
-        (build(keras.layers.RNN(layers.GRUCell(4)), out=keras.layers.Dense(2, activation="softmax")),
-         "expected \\(2, 1\\)"),
-        (build(keras.layers.Reshape((100, 1)), keras.layers.GRU(4)), "shape \\(100, 1\\)"),
-        (build(shape=(100,)), "cannot take a batch"),
+    def seeded(make, seed=0):
+        # Layers draw their initial weights' seeds when they are made: seed before that.
+        keras.utils.set_random_seed(seed)
+        return make()
+
+    def gru():
+        return keras.layers.RNN(layers.GRUCell(4))
+
+    class Classifier(keras.Model):  # a subclassed model: `call` decides what comes out
+        def __init__(self, activation="sigmoid", squash=False, reshape=False):
+            super().__init__()
+            self.rnn = keras.layers.RNN(layers.GRUCell(4))
+            self.out = keras.layers.Dense(1, activation=activation)
+            self.squash, self.reshape = squash, reshape
+
+        def call(self, x):
+            x = keras.ops.reshape(x, (-1, 100, 1)) if self.reshape else x
+            y = self.out(self.rnn(x))
+            return keras.ops.sigmoid(y) if self.squash else y
+
+    def functional(squash):
+        inputs = keras.Input((10, 10))
+        y = keras.layers.Dense(1, activation=None if squash else "sigmoid")(gru()(inputs))
+        return keras.Model(inputs, keras.ops.sigmoid(y) if squash else y)
+
+    good = [
+        lambda: build(gru()),
+        lambda: build(keras.Sequential([gru()])),  # the recurrent layer in a nested model
+        lambda: build(gru(), out=keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])),
+        lambda: build(keras.layers.Bidirectional(keras.layers.GRU(4))),
+        lambda: build(gru(), keras.layers.Dense(1), out=keras.layers.Activation("sigmoid")),
+        lambda: Classifier(),
+        lambda: Classifier(activation=None, squash=True),  # keras.ops.sigmoid in call
+        lambda: functional(squash=False),
+        lambda: functional(squash=True),
     ]
-    for model, message in wrong:
+    for make in good:
+        assert check.check_ising_model(seeded(make)).startswith("Correct")
+
+    linear = "Dense 'logit' with activation 'linear', gives values that are not probabilities"
+    wrong = [
+        (lambda: build(keras.layers.Flatten(), keras.layers.Dense(4)), "no recurrent layer"),
+        (lambda: build(gru(), out=keras.layers.Dense(1, name="logit")), linear),
+        (lambda: build(gru(), out=keras.layers.Dense(2, activation="softmax")),
+         "expected \\(2, 1\\)"),
+        (lambda: build(gru(), out=keras.layers.Dense(1, activation="softmax")),
+         "softmax over one output, which is always 1"),
+        (lambda: build(gru(), out=keras.layers.Dense(1, activation="relu")),
+         "with activation 'relu', gives values that are not probabilities"),
+        (lambda: build(keras.layers.Reshape((100, 1)), keras.layers.GRU(4)), "shape \\(100, 1\\)"),
+        (lambda: Classifier(reshape=True), r"reads 1 value\(s\) per time step; expected \(10, 10\)"),
+        (lambda: build(shape=(100,)), "cannot take a batch"),
+    ]
+    for make, message in wrong:
         with pytest.raises(check.CheckFailed, match=message):
-            check.check_ising_model(model)
+            check.check_ising_model(seeded(make))
+    # A linear output is rejected whatever its weights: by its layer where the model says
+    # which layer gives its output, and by its values (outside [0, 1]) where only `call` does.
+    for seed in range(5):
+        with pytest.raises(check.CheckFailed, match=linear):
+            check.check_ising_model(seeded(lambda: build(gru(), out=keras.layers.Dense(
+                1, name="logit")), seed))
+        with pytest.raises(check.CheckFailed, match="returned \\[-?[0-9].*\\], which are not "
+                                                    "probabilities"):
+            check.check_ising_model(seeded(lambda: Classifier(activation=None), seed))
 
 
 def test_check_ising_crossing():
