@@ -21,10 +21,6 @@ ATOL = 1e-5
 BATCH, STEPS, FEATURES, UNITS = 2, 6, 5, 3
 
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    """Every test starts from the same seeds: its layers' initial weights are fixed."""
-    keras.utils.set_random_seed(0)
 
 
 def _random(shape, seed, scale=0.5):

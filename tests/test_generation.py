@@ -3,19 +3,13 @@
 import keras
 import numpy as np
 import pytest
-from keras import ops
 
+from conftest import numpy
 from d2lite import generation, layers, networks, text
 
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    """Every test starts from the same seeds: its models' initial weights are fixed."""
-    keras.utils.set_random_seed(0)
 
 
-def _np(x):
-    return ops.convert_to_numpy(x)
 
 
 # ----------------------------------------------------------------- generate
@@ -39,7 +33,7 @@ def test_greedy_generation_equals_rereading_the_whole_text(lm_and_vocab):
     assert out[:4] == list("bad ") and len(out) == 10
     ids = list(vocab[list("bad ")])
     for _ in range(6):
-        logits = _np(model(np.array([ids], "int32")))[0, -1]
+        logits = numpy(model(np.array([ids], "int32")))[0, -1]
         ids.append(int(np.argmax(logits)))
     assert out == vocab.to_tokens(ids)
 

@@ -12,34 +12,19 @@ import pytest
 import keras
 from keras import ops
 
+from conftest import CELL_PAIRS, flat_numpy, loss_and_gradients, random_normal
 from d2lite.layers import GRUCell, LSTMCell, SimpleRNNCell
 
 pytestmark = pytest.mark.backend
 
 ATOL = 1e-5
 
-# d2lite cell class, the equivalent Keras layer, and how many gate blocks the kernels hold.
-CELLS = {
-    "rnn": (SimpleRNNCell, keras.layers.SimpleRNN, 1),
-    "gru": (GRUCell, lambda units, **kw: keras.layers.GRU(units, reset_after=False, **kw), 3),
-    "lstm": (LSTMCell, keras.layers.LSTM, 4),
-}
 # ... and the GRU in Keras's default form, for the tests that compare with the built-in.
 BUILTIN_PAIRS = {
-    **CELLS,
+    **CELL_PAIRS,
     "gru-reset-after": (lambda units, **kw: GRUCell(units, reset_after=True, **kw),
                         keras.layers.GRU, 3),
 }
-
-
-@pytest.fixture(autouse=True)
-def _seeded():
-    """Every test starts from the same seeds: its layers' initial weights are fixed."""
-    keras.utils.set_random_seed(0)
-
-
-def _random(shape, seed):
-    return np.random.default_rng(seed).normal(size=shape).astype("float32")
 
 
 def _pair(kind, units, x, **rnn_kwargs):
@@ -50,59 +35,10 @@ def _pair(kind, units, x, **rnn_kwargs):
     ours(x)
     builtin(x)
     # Random biases too, so that a bias in the wrong gate would show.
-    weights = [0.5 * _random(w.shape, seed) for seed, w in enumerate(ours.get_weights())]
+    weights = [0.5 * random_normal(w.shape, seed) for seed, w in enumerate(ours.get_weights())]
     ours.set_weights(weights)
     builtin.set_weights(weights)
     return ours, builtin
-
-
-def _loss_and_gradients(layer, x, projections):
-    """A scalar loss of all the layer's outputs, and its gradients w.r.t. x and weights.
-
-    The loss is sum(output * projection) over outputs, so every output element gets its
-    own gradient weight. Gradients come from the backend's own autodiff.
-    """
-
-    def loss_of(outputs):
-        outputs = keras.tree.flatten(outputs)
-        return sum(
-            ops.sum(out * ops.convert_to_tensor(p)) for out, p in zip(outputs, projections)
-        )
-
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        x = tf.constant(x)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            loss = loss_of(layer(x))
-        grads = tape.gradient(loss, [x] + layer.trainable_variables)
-    elif backend == "jax":
-        import jax
-
-        trainable = [v.value for v in layer.trainable_variables]
-        non_trainable = [v.value for v in layer.non_trainable_variables]
-
-        def f(x, trainable):
-            outputs, _ = layer.stateless_call(trainable, non_trainable, x)
-            return loss_of(outputs)
-
-        loss, (grad_x, grad_w) = jax.value_and_grad(f, argnums=(0, 1))(x, trainable)
-        grads = [grad_x, *grad_w]
-    elif backend == "torch":
-        import torch
-
-        x = torch.tensor(x, requires_grad=True)
-        loss = loss_of(layer(x))
-        grads = torch.autograd.grad(loss, [x] + [v.value for v in layer.trainable_variables])
-    else:
-        pytest.skip(f"no gradient helper for the {backend} backend")
-    return ops.convert_to_numpy(loss), [ops.convert_to_numpy(g) for g in grads]
-
-
-def _numpy(outputs):
-    return [ops.convert_to_numpy(out) for out in keras.tree.flatten(outputs)]
 
 
 # --- Equal to Keras's built-in layers ---------------------------------------------------
@@ -112,20 +48,20 @@ def _numpy(outputs):
 @pytest.mark.parametrize("return_sequences", [False, True])
 @pytest.mark.parametrize("return_state", [False, True])
 def test_outputs_and_gradients_equal_builtin(kind, return_sequences, return_state):
-    x = _random((4, 6, 5), seed=10)
+    x = random_normal((4, 6, 5), seed=10)
     ours, builtin = _pair(
         kind, 3, x, return_sequences=return_sequences, return_state=return_state
     )
-    expected = _numpy(builtin(x))
-    got = _numpy(ours(x))
+    expected = flat_numpy(builtin(x))
+    got = flat_numpy(ours(x))
     assert len(got) == len(expected) == 1 + return_state * (2 if kind == "lstm" else 1)
     for g, e in zip(got, expected):
         assert g.shape == e.shape
         np.testing.assert_allclose(g, e, atol=ATOL)
 
-    projections = [_random(e.shape, seed=20 + i) for i, e in enumerate(expected)]
-    loss, grads = _loss_and_gradients(ours, x, projections)
-    expected_loss, expected_grads = _loss_and_gradients(builtin, x, projections)
+    projections = [random_normal(e.shape, seed=20 + i) for i, e in enumerate(expected)]
+    loss, grads = loss_and_gradients(ours, x, projections)
+    expected_loss, expected_grads = loss_and_gradients(builtin, x, projections)
     np.testing.assert_allclose(loss, expected_loss, atol=ATOL)
     # d(loss)/dx, then kernel, recurrent_kernel and bias, in that order in both layers.
     assert len(grads) == len(expected_grads) == 4
@@ -136,17 +72,17 @@ def test_outputs_and_gradients_equal_builtin(kind, return_sequences, return_stat
 
 @pytest.mark.parametrize("kind", BUILTIN_PAIRS)
 def test_go_backwards_equals_builtin(kind):
-    x = _random((3, 5, 2), seed=11)
+    x = random_normal((3, 5, 2), seed=11)
     ours, builtin = _pair(kind, 4, x, go_backwards=True, return_sequences=True)
-    np.testing.assert_allclose(_numpy(ours(x))[0], _numpy(builtin(x))[0], atol=ATOL)
+    np.testing.assert_allclose(flat_numpy(ours(x))[0], flat_numpy(builtin(x))[0], atol=ATOL)
 
 
 @pytest.mark.parametrize("kind", BUILTIN_PAIRS)
 def test_one_training_step_with_jit_equals_builtin(kind):
     # The cells compile inside a jitted train step (tf.function+XLA, jax.jit) and
     # one SGD step moves the weights exactly as it moves the built-in's.
-    x = _random((8, 7, 3), seed=12)
-    y = _random((8, 2), seed=13)
+    x = random_normal((8, 7, 3), seed=12)
+    y = random_normal((8, 2), seed=13)
     ours, builtin = _pair(kind, 5, x)
     models = []
     for rnn in (ours, builtin):
@@ -182,7 +118,7 @@ def test_one_training_step_with_jit_equals_builtin(kind):
 )
 def test_constant_initializers(kind, units, sequence_shape, extra, expected):
     sequence = np.arange(np.prod(sequence_shape)).reshape(sequence_shape).astype("float32")
-    cell = CELLS[kind][0](
+    cell = CELL_PAIRS[kind][0](
         units,
         kernel_initializer=keras.initializers.Constant(0.01),
         recurrent_initializer=keras.initializers.Constant(0.02),
@@ -227,24 +163,24 @@ SLIDE_EQUATION_STATES = {
 }
 
 
-@pytest.mark.parametrize("kind", CELLS)
+@pytest.mark.parametrize("kind", CELL_PAIRS)
 def test_slide_equations_with_gate_distinct_weights(kind):
-    cell_class, _, gates = CELLS[kind]
+    cell_class, _, gates = CELL_PAIRS[kind]
     x = (np.arange(12).reshape(2, 3, 2) / 10).astype("float32")
     rnn = keras.layers.RNN(cell_class(3), return_state=True)
     rnn(x)
     rnn.set_weights(_gate_distinct_weights(2, 3, gates))
-    output, *states = _numpy(rnn(x))
+    output, *states = flat_numpy(rnn(x))
     expected = SLIDE_EQUATION_STATES[kind]
     np.testing.assert_allclose(output, expected[0], atol=ATOL)
     for state, e in zip(states, expected, strict=True):
         np.testing.assert_allclose(state, e, atol=ATOL)
 
 
-@pytest.mark.parametrize("kind", CELLS)
+@pytest.mark.parametrize("kind", CELL_PAIRS)
 def test_direct_call_is_one_step(kind):
     # Called on its own, a cell maps (x_t, states) to (output, new states).
-    cell_class, _, gates = CELLS[kind]
+    cell_class, _, gates = CELL_PAIRS[kind]
     x = (np.arange(12).reshape(2, 3, 2) / 10).astype("float32")
     cell = cell_class(3)
     cell.build((None, 2))
@@ -253,19 +189,19 @@ def test_direct_call_is_one_step(kind):
     for t in range(3):
         output, states = cell(x[:, t], states)
     assert len(states) == len(SLIDE_EQUATION_STATES[kind])
-    np.testing.assert_allclose(_numpy(output)[0], SLIDE_EQUATION_STATES[kind][0], atol=ATOL)
-    for state, e in zip(_numpy(states), SLIDE_EQUATION_STATES[kind]):
+    np.testing.assert_allclose(flat_numpy(output)[0], SLIDE_EQUATION_STATES[kind][0], atol=ATOL)
+    for state, e in zip(flat_numpy(states), SLIDE_EQUATION_STATES[kind]):
         np.testing.assert_allclose(state, e, atol=ATOL)
 
 
 def test_single_state_tensor_is_accepted():
     # keras.layers.RNN passes a list; a student calling the cell may pass the tensor.
     cell = GRUCell(3)
-    x_t = _random((2, 4), seed=14)
-    h = _random((2, 3), seed=15)
+    x_t = random_normal((2, 4), seed=14)
+    h = random_normal((2, 3), seed=15)
     from_list, _ = cell(x_t, [h])
     from_tensor, _ = cell(x_t, h)
-    np.testing.assert_array_equal(_numpy(from_list)[0], _numpy(from_tensor)[0])
+    np.testing.assert_array_equal(flat_numpy(from_list)[0], flat_numpy(from_tensor)[0])
 
 
 # --- Bidirectional, stacking -------------------------------------------------------------
@@ -273,30 +209,30 @@ def test_single_state_tensor_is_accepted():
 
 @pytest.mark.parametrize("kind", BUILTIN_PAIRS)
 def test_bidirectional_equals_builtin(kind):
-    x = _random((2, 5, 3), seed=17)
+    x = random_normal((2, 5, 3), seed=17)
     cell_class, builtin_class, _ = BUILTIN_PAIRS[kind]
     ours = keras.layers.Bidirectional(keras.layers.RNN(cell_class(4), return_sequences=True))
     builtin = keras.layers.Bidirectional(builtin_class(4, return_sequences=True))
     ours(x)
     builtin(x)
-    weights = [0.5 * _random(w.shape, seed) for seed, w in enumerate(ours.get_weights())]
+    weights = [0.5 * random_normal(w.shape, seed) for seed, w in enumerate(ours.get_weights())]
     assert len(weights) == 6  # forward and backward kernel, recurrent_kernel, bias
     ours.set_weights(weights)
     builtin.set_weights(weights)
-    got = _numpy(ours(x))[0]
+    got = flat_numpy(ours(x))[0]
     assert got.shape == (2, 5, 8)
-    np.testing.assert_allclose(got, _numpy(builtin(x))[0], atol=ATOL)
+    np.testing.assert_allclose(got, flat_numpy(builtin(x))[0], atol=ATOL)
     # The backward half at step 0 has read the whole sequence: it changes with x[:, -1].
     y = x.copy()
     y[:, -1] += 1.0
-    changed = _numpy(ours(y))[0]
+    changed = flat_numpy(ours(y))[0]
     assert not np.allclose(changed[:, 0, 4:], got[:, 0, 4:])
     np.testing.assert_allclose(changed[:, 0, :4], got[:, 0, :4], atol=ATOL)
 
 
 @pytest.mark.parametrize("kind", BUILTIN_PAIRS)
 def test_stacked_cells_equal_stacked_builtins(kind):
-    x = _random((2, 5, 3), seed=18)
+    x = random_normal((2, 5, 3), seed=18)
     cell_class, builtin_class, _ = BUILTIN_PAIRS[kind]
     # A list of cells makes keras.layers.StackedRNNCells; its state holds both layers'.
     stacked = keras.layers.RNN([cell_class(4), cell_class(2)], return_sequences=True)
@@ -305,22 +241,22 @@ def test_stacked_cells_equal_stacked_builtins(kind):
     stacked(x)
     first(x)
     second(first(x))
-    weights = [0.5 * _random(w.shape, seed) for seed, w in enumerate(stacked.get_weights())]
+    weights = [0.5 * random_normal(w.shape, seed) for seed, w in enumerate(stacked.get_weights())]
     stacked.set_weights(weights)
     first.set_weights(weights[:3])
     second.set_weights(weights[3:])
-    got = _numpy(stacked(x))[0]
+    got = flat_numpy(stacked(x))[0]
     assert got.shape == (2, 5, 2)
-    np.testing.assert_allclose(got, _numpy(second(first(x)))[0], atol=ATOL)
+    np.testing.assert_allclose(got, flat_numpy(second(first(x)))[0], atol=ATOL)
 
 
 # --- Weights, config, saving ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", CELLS)
+@pytest.mark.parametrize("kind", CELL_PAIRS)
 @pytest.mark.parametrize("use_bias", [True, False])
 def test_weight_shapes_and_counts(kind, use_bias):
-    cell_class, builtin_class, gates = CELLS[kind]
+    cell_class, builtin_class, gates = CELL_PAIRS[kind]
     x = np.zeros((2, 3, 5), "float32")
     ours = keras.layers.RNN(cell_class(7, use_bias=use_bias))
     builtin = builtin_class(7, use_bias=use_bias)
@@ -355,9 +291,9 @@ def test_default_initializers_are_keras_defaults():
     np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(8), atol=1e-5)
 
 
-@pytest.mark.parametrize("kind", CELLS)
+@pytest.mark.parametrize("kind", CELL_PAIRS)
 def test_config_round_trip(kind):
-    cell_class = CELLS[kind][0]
+    cell_class = CELL_PAIRS[kind][0]
     cell = cell_class(
         5,
         activation="relu",
@@ -409,7 +345,7 @@ def test_gru_reset_after_has_kerass_weight_layout_and_config(use_bias):
 
 
 def test_saved_model_reloads_and_predicts_identically(tmp_path):
-    x = _random((4, 6, 3), seed=21)
+    x = random_normal((4, 6, 3), seed=21)
     inputs = keras.Input((6, 3))
     h = keras.layers.Bidirectional(keras.layers.RNN(LSTMCell(5), return_sequences=True))(inputs)
     h = keras.layers.RNN(GRUCell(4), return_sequences=True)(h)

@@ -12,10 +12,6 @@ from d2lite import metrics, text
 V = 7
 
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    """Every test starts from the same seeds: its models' initial weights are fixed."""
-    keras.utils.set_random_seed(0)
 
 
 # ----------------------------------------------------------------- Perplexity

@@ -7,21 +7,15 @@ truncated-BPTT tests in test_variable_length.py.
 import keras
 import numpy as np
 import pytest
-from keras import ops
 
+from conftest import numpy
 from d2lite import layers, networks
 
 V = 7
 
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    """Every test starts from the same seeds: its models' initial weights are fixed."""
-    keras.utils.set_random_seed(0)
 
 
-def _np(x):
-    return ops.convert_to_numpy(x)
 
 
 # ----------------------------------------------------------------- recipe
@@ -41,7 +35,7 @@ def test_recipe_returns_a_copy_with_every_setting():
 
 def test_one_hot_layer_and_config():
     layer = networks.OneHot(4)
-    out = _np(layer(np.array([[0, 3], [2, 2]])))
+    out = numpy(layer(np.array([[0, 3], [2, 2]])))
     np.testing.assert_array_equal(out, np.eye(4)[[[0, 3], [2, 2]]])
     assert networks.OneHot.from_config(layer.get_config()).num_tokens == 4
     with pytest.raises(ValueError, match="`num_tokens`.*got 0"):

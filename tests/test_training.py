@@ -8,19 +8,13 @@ import math
 import keras
 import numpy as np
 import pytest
-from keras import ops
 
+from conftest import numpy
 from d2lite import training
 
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    """Every test starts from the same seeds: its models' initial weights are fixed."""
-    keras.utils.set_random_seed(0)
 
 
-def _np(x):
-    return ops.convert_to_numpy(x)
 
 
 # ----------------------------------------------------------------- clip_gradients
@@ -35,17 +29,17 @@ def test_clip_gradients_is_the_slide_formula_and_keras_global_clipnorm():
         clipped = training.clip_gradients(grads, theta)
         assert clipped[1] is None
         for g, c in zip(present, [clipped[0], clipped[2]]):
-            np.testing.assert_allclose(_np(c), min(1.0, theta / norm) * g, rtol=1e-6)
+            np.testing.assert_allclose(numpy(c), min(1.0, theta / norm) * g, rtol=1e-6)
         # Keras's SGD(learning_rate=1, global_clipnorm=theta) on zero weights applies -g_clipped.
         weights = [keras.Variable(np.zeros(g.shape, "float32")) for g in present]
         keras.optimizers.SGD(1.0, global_clipnorm=theta).apply_gradients(zip(present, weights))
         for w, c in zip(weights, [clipped[0], clipped[2]]):
-            np.testing.assert_allclose(-_np(w), _np(c), rtol=1e-5, atol=1e-7)
+            np.testing.assert_allclose(-numpy(w), numpy(c), rtol=1e-5, atol=1e-7)
 
 
 def test_clip_gradients_edge_cases():
     zero = [np.zeros(3, "float32")]
-    np.testing.assert_array_equal(_np(training.clip_gradients(zero, 1.0)[0]), zero[0])
+    np.testing.assert_array_equal(numpy(training.clip_gradients(zero, 1.0)[0]), zero[0])
     assert training.clip_gradients([None, None], 1.0) == [None, None]
     for theta in (0, -1.0, float("inf"), "1"):
         with pytest.raises(ValueError, match="`theta`"):

@@ -14,37 +14,21 @@ import numpy as np
 import pytest
 
 import keras
-from keras import ops
 
+from conftest import CELL_PAIRS, numpy
 from d2lite import networks, sequences, training
-from d2lite.layers import GRUCell, LSTMCell, SimpleRNNCell
 
 backend = pytest.mark.backend
 
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    """Every test starts from the same seeds: its models' initial weights are fixed."""
-    keras.utils.set_random_seed(0)
 
 
 ATOL = 1e-5
 VOCAB = 11  # token indices 1..10; 0 is padding
 UNITS = 6
 
-# d2lite cell class and the equivalent Keras layer (the slides' GRU is reset_after=False).
-CELLS = {
-    "rnn": (SimpleRNNCell, keras.layers.SimpleRNN),
-    "gru": (GRUCell, lambda units, **kw: keras.layers.GRU(units, reset_after=False, **kw)),
-    "lstm": (LSTMCell, keras.layers.LSTM),
-}
-
 # Three sentences of 5, 2 and 4 tokens; no token is 0.
 SENTENCES = [[3, 1, 4, 1, 5], [9, 2], [6, 5, 3, 5]]
-
-
-def _np(x):
-    return ops.convert_to_numpy(x)
 
 
 def _masked_model(rnn, embedding):
@@ -61,17 +45,17 @@ def _random_weights(layer, seed):
 
 def _outputs_and_states(model, tokens):
     outputs, *states = model(np.asarray(tokens, "int32"))
-    return _np(outputs), [_np(s) for s in states]
+    return numpy(outputs), [numpy(s) for s in states]
 
 
 # ----------------------------------------------------------------- masking
 
 
 @backend
-@pytest.mark.parametrize("kind", sorted(CELLS))
+@pytest.mark.parametrize("kind", sorted(CELL_PAIRS))
 @pytest.mark.parametrize("padding", ["post", "pre"])
 def test_masked_padding_changes_nothing_and_matches_the_builtin(kind, padding):
-    cell_class, builtin_class = CELLS[kind]
+    cell_class, builtin_class, _ = CELL_PAIRS[kind]
     embedding = keras.layers.Embedding(VOCAB, 3, mask_zero=True)
     ours = _masked_model(
         keras.layers.RNN(cell_class(UNITS), return_sequences=True, return_state=True), embedding)
@@ -113,9 +97,9 @@ def test_masked_padding_changes_nothing_and_matches_the_builtin(kind, padding):
 def test_sequence_classifier_logits_do_not_depend_on_padding_when_masked():
     model = networks.sequence_classifier(VOCAB, num_classes=3, cell="lstm", units=UNITS,
                                          embedding_dim=4)
-    post = _np(model(sequences.pad_truncate(SENTENCES, 8, padding="post")))
-    pre = _np(model(sequences.pad_truncate(SENTENCES, 8, padding="pre")))
-    alone = np.concatenate([_np(model(np.array([s], "int32"))) for s in SENTENCES])
+    post = numpy(model(sequences.pad_truncate(SENTENCES, 8, padding="post")))
+    pre = numpy(model(sequences.pad_truncate(SENTENCES, 8, padding="pre")))
+    alone = np.concatenate([numpy(model(np.array([s], "int32"))) for s in SENTENCES])
     assert post.shape == (3, 3)
     np.testing.assert_allclose(post, alone, atol=ATOL)
     np.testing.assert_allclose(pre, alone, atol=ATOL)
@@ -126,7 +110,7 @@ def test_sequence_classifier_logits_do_not_depend_on_padding_when_masked():
                                             embedding_dim=4, mask_zero=False)
     unmasked(post)
     unmasked.set_weights(model.get_weights())
-    assert not np.allclose(_np(unmasked(sequences.pad_truncate(SENTENCES, 8))), alone, atol=1e-3)
+    assert not np.allclose(numpy(unmasked(sequences.pad_truncate(SENTENCES, 8))), alone, atol=1e-3)
 
 
 @backend
@@ -144,7 +128,7 @@ def test_sequence_classifier_rejects_bad_arguments(kwargs, message):
 @backend
 def test_check_mask_names_the_bad_shape_and_the_expected_one():
     x = np.zeros((2, 5, 3), "float32")
-    mask = _np(sequences.check_mask(x, np.array([[1, 1, 1, 0, 0]] * 2)))
+    mask = numpy(sequences.check_mask(x, np.array([[1, 1, 1, 0, 0]] * 2)))
     assert mask.dtype == bool and mask.tolist() == [[True] * 3 + [False] * 2] * 2
     assert tuple(sequences.check_mask(np.zeros((2, 5), "int32"), np.ones((2, 5))).shape) == (2, 5)
     for bad in [(2, 4), (3, 5), (2, 5, 1)]:
@@ -197,9 +181,9 @@ def test_pad_truncate_rejects_bad_arguments(args, kwargs, message):
 
 
 @backend
-@pytest.mark.parametrize("kind", sorted(CELLS))
+@pytest.mark.parametrize("kind", sorted(CELL_PAIRS))
 def test_stateful_state_after_two_chunks_equals_one_long_pass(kind):
-    cell_class, _ = CELLS[kind]
+    cell_class, _, _ = CELL_PAIRS[kind]
     x = np.random.default_rng(0).normal(size=(2, 10, 3)).astype("float32")
     whole = keras.layers.RNN(cell_class(UNITS), return_sequences=True, return_state=True)
     chunked = keras.layers.RNN(cell_class(UNITS), return_sequences=True, return_state=True,
@@ -212,17 +196,17 @@ def test_stateful_state_after_two_chunks_equals_one_long_pass(kind):
     chunked.reset_state()
     out_1, *_ = chunked(x[:, :4])
     out_2, *state_2 = chunked(x[:, 4:])
-    np.testing.assert_allclose(np.concatenate([_np(out_1), _np(out_2)], axis=1), _np(out_whole),
+    np.testing.assert_allclose(np.concatenate([numpy(out_1), numpy(out_2)], axis=1), numpy(out_whole),
                                atol=ATOL)
     for a, b in zip(state_2, state_whole):
-        np.testing.assert_allclose(_np(a), _np(b), atol=ATOL)
+        np.testing.assert_allclose(numpy(a), numpy(b), atol=ATOL)
     # The carried state is the layer's own: without a reset the next chunk starts from it.
-    np.testing.assert_allclose(_np(chunked.states[0]), _np(state_whole[0]), atol=ATOL)
+    np.testing.assert_allclose(numpy(chunked.states[0]), numpy(state_whole[0]), atol=ATOL)
     chunked.reset_state()
     out_fresh, *_ = chunked(x[:, 4:])
-    assert not np.allclose(_np(out_fresh), _np(out_2), atol=1e-3)
+    assert not np.allclose(numpy(out_fresh), numpy(out_2), atol=1e-3)
     # After a reset the chunk is read from zeros, as a fresh stateless pass reads it.
-    np.testing.assert_allclose(_np(out_fresh), _np(whole(x[:, 4:])[0]), atol=ATOL)
+    np.testing.assert_allclose(numpy(out_fresh), numpy(whole(x[:, 4:])[0]), atol=ATOL)
 
 
 @backend
@@ -236,13 +220,13 @@ def test_stateful_language_model_carries_state_and_reset_states_zeroes_it():
     stateless.set_weights(stateful.get_weights())
 
     assert training.reset_states(stateful) == 1 and training.reset_states(stateless) == 0
-    chunks = [_np(stateful(tokens[:, :5])), _np(stateful(tokens[:, 5:]))]
-    np.testing.assert_allclose(np.concatenate(chunks, axis=1), _np(stateless(tokens)), atol=ATOL)
+    chunks = [numpy(stateful(tokens[:, :5])), numpy(stateful(tokens[:, 5:]))]
+    np.testing.assert_allclose(np.concatenate(chunks, axis=1), numpy(stateless(tokens)), atol=ATOL)
 
-    assert np.abs(_np(stateful.get_layer("rnn_1").states[0])).max() > 0
+    assert np.abs(numpy(stateful.get_layer("rnn_1").states[0])).max() > 0
     training.reset_states(stateful)
-    assert not _np(stateful.get_layer("rnn_1").states[0]).any()
-    np.testing.assert_allclose(_np(stateful(tokens[:, 5:])), _np(stateless(tokens[:, 5:])),
+    assert not numpy(stateful.get_layer("rnn_1").states[0]).any()
+    np.testing.assert_allclose(numpy(stateful(tokens[:, 5:])), numpy(stateless(tokens[:, 5:])),
                                atol=ATOL)
 
 
@@ -265,7 +249,7 @@ class _StateLog(keras.callbacks.Callback):
         self.train, self.test = [], []
 
     def _state(self):
-        return _np(self.model.get_layer("rnn_1").states[0]).copy()
+        return numpy(self.model.get_layer("rnn_1").states[0]).copy()
 
     def on_train_batch_begin(self, batch, logs=None):
         self.train.append((batch, self._state()))
