@@ -37,3 +37,17 @@ def _doctest_namespace(request, doctest_namespace):
 
     keras.utils.set_random_seed(0)
     doctest_namespace.update(np=np, keras=keras, d2lite=d2lite)
+
+
+@pytest.fixture(autouse=True)
+def _no_open_figures():
+    # A helper that draws on plt.gca() must not find another test's (or doctest's) figure.
+    import sys
+
+    def close():
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+
+    close()
+    yield
+    close()

@@ -14,10 +14,6 @@ from d2lite import plotting  # noqa: E402
 from d2lite.plotting import TrainingCurves, heatmap, plot  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture
