@@ -15,11 +15,53 @@ from pathlib import Path
 __all__ = []  # nothing public
 
 
+class Described(str):
+    """A description of a value ("a list of length 1000"), shown without quotes after "got"."""
+
+    def __repr__(self):
+        return str(self)
+
+
+def shown(value):
+    """What an error message shows of `value`: itself if its repr is short, else a summary.
+
+    A megabyte string or a large array would drown the message, so a long repr becomes
+    its type and size (or its first characters).
+
+    Example:
+        >>> shown(3), shown(list(range(100))), shown("x" * 500)
+        (3, a list of length 100, 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (502 characters))
+    """
+    if isinstance(value, Described):
+        return value
+    if isinstance(value, (list, tuple)) and len(value) > 10:
+        return Described(f"a {type(value).__name__} of length {len(value)}")
+    text = repr(value)
+    if len(text) <= 100:
+        return value
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return Described(f"a {type(value).__name__} of shape {tuple(shape)}")
+    return Described(f"{text[:80]}... ({len(text)} characters)")
+
+
 def invalid(name, expected, got):
-    """The ValueError for argument `name`: what was expected and what was received."""
+    """The ValueError for argument `name`: what was expected and what was received.
+
+    `got` is shown by `shown` (abbreviated when long; a `Described` without quotes).
+    """
     return ValueError(
-        f"Received an invalid value for argument `{name}`, expected {expected}, got {got!r}."
+        f"Received an invalid value for argument `{name}`, expected {expected}, "
+        f"got {shown(got)!r}."
     )
+
+
+def flag(value, name):
+    """`value` as a bool, if it is one (Python's or NumPy's), not 0 or 1 or a string."""
+    if isinstance(value, bool) or type(value).__name__ in ("bool", "bool_") and (
+            type(value).__module__ == "numpy"):
+        return bool(value)
+    raise invalid(name, "True or False", value)
 
 
 def integer(value, name, minimum=1):

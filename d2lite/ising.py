@@ -91,26 +91,6 @@ _MAX_KAUFMAN_WORK = 2**27  # temperatures times L, about a minute of computing
 # ------------------------------------------------------------------ validation
 
 
-class _Text(str):
-    """A description of a value, shown without quotes after "got" in an error message."""
-
-    def __repr__(self):
-        return str(self)
-
-
-def _shown(value):
-    """`value` itself if its repr is short, else a description of its type and size."""
-    if isinstance(value, (list, tuple)) and len(value) > 10:
-        return _Text(f"a {type(value).__name__} of length {len(value)}")
-    text = repr(value)
-    if len(text) <= 80:
-        return value
-    shape = getattr(value, "shape", None)
-    if shape is not None:
-        return _Text(f"a {type(value).__name__} of shape {tuple(shape)}")
-    return _Text(text[:60] + "...")
-
-
 def _holds_bool(values):
     """Whether a (nested) list or tuple holds a bool that numpy would turn into 0 or 1."""
     if isinstance(values, (bool, np.bool_)):
@@ -127,25 +107,25 @@ def _numeric(values, name, expected):
     try:
         raw = np.asarray(values)
     except (TypeError, ValueError, OverflowError):  # ragged nesting, odd objects
-        raise _validate.invalid(name, expected, _shown(values)) from None
+        raise _validate.invalid(name, expected, _validate.shown(values)) from None
     kind = raw.dtype.kind
     if kind == "O":  # Python objects: Fractions are fine, None, strings and bools are not
         for item in raw.flat:
             if isinstance(item, (bool, np.bool_)) or not isinstance(item, numbers.Real):
-                raise _validate.invalid(name, expected, _shown(item))
+                raise _validate.invalid(name, expected, _validate.shown(item))
         try:
             with np.errstate(over="ignore"):
                 return raw.astype(np.float64)
         except OverflowError:  # a Python int beyond float64
             raise _validate.invalid(name, expected,
-                                    _Text("a number too large for float64")) from None
+                                    _validate.Described("a number too large for float64")) from None
     if kind not in "iuf":  # bool, complex, str, bytes, datetime, void
-        got = (_shown(values) if raw.size == 1
-               else _Text(f"a boolean array of shape {raw.shape}") if kind == "b"
-               else _Text(f"an array of dtype {raw.dtype}"))
+        got = (_validate.shown(values) if raw.size == 1
+               else _validate.Described(f"a boolean array of shape {raw.shape}") if kind == "b"
+               else _validate.Described(f"an array of dtype {raw.dtype}"))
         raise _validate.invalid(name, expected, got)
     if isinstance(values, (list, tuple)) and _holds_bool(values):
-        raise _validate.invalid(name, expected, _Text("a sequence holding a bool"))
+        raise _validate.invalid(name, expected, _validate.Described("a sequence holding a bool"))
     return raw
 
 
@@ -159,7 +139,7 @@ def _temperatures(temperatures, name="temperatures"):
     expected = "a number or a non-empty 1-D sequence of numbers"
     T = np.atleast_1d(_real_array(temperatures, name, expected))
     if T.ndim != 1 or T.size == 0:
-        raise _validate.invalid(name, expected, _shown(temperatures))
+        raise _validate.invalid(name, expected, _validate.shown(temperatures))
     return _positive_finite(T, name)
 
 
@@ -175,7 +155,7 @@ def _temperature_array(T, name="T"):
     expected = "a number or a non-empty array of numbers"
     T_arr = _real_array(T, name, expected)
     if T_arr.size == 0:
-        raise _validate.invalid(name, expected, _shown(T))
+        raise _validate.invalid(name, expected, _validate.shown(T))
     return _positive_finite(T_arr, name)
 
 
@@ -197,7 +177,7 @@ def _spins(spins, name="spins"):
 
 def _boolean(value, name):
     if not isinstance(value, (bool, np.bool_)):
-        raise _validate.invalid(name, "True or False", _shown(value))
+        raise _validate.invalid(name, "True or False", _validate.shown(value))
     return bool(value)
 
 
@@ -208,7 +188,7 @@ def _cache_dir(cache_dir):
     text = os.fspath(cache_dir) if isinstance(cache_dir, (str, os.PathLike)) else None
     if not isinstance(text, str) or not text or "\0" in text:
         raise _validate.invalid("cache_dir", "None or a folder (a non-empty str or os.PathLike)",
-                                _shown(cache_dir))
+                                _validate.shown(cache_dir))
     return Path(text)
 
 
@@ -220,7 +200,7 @@ def _settings(L, temperatures, n_per_temperature, seed, chains, equilibration_sw
     if not (cluster is None or (isinstance(cluster, str) and cluster in _CLUSTER_ALGORITHMS)):
         raise ValueError(
             "Received an invalid value for argument `cluster`, expected one of "
-            f"{_CLUSTER_ALGORITHMS} or None, got {_shown(cluster)!r}."
+            f"{_CLUSTER_ALGORITHMS} or None, got {_validate.shown(cluster)!r}."
         )
     cfg = {
         "L": _validate.integer(L, "L", minimum=2),
@@ -806,7 +786,7 @@ def observables(spins, temperatures):
     s = _spins(spins)
     if s.ndim != 3 or len(s) == 0:
         raise _validate.invalid("spins", "configurations of shape (n, L, L) with n >= 1",
-                                _Text(f"shape {s.shape}"))
+                                _validate.Described(f"shape {s.shape}"))
     T = _temperatures(temperatures)
     if len(T) != len(s):
         raise ValueError(

@@ -40,6 +40,17 @@ def cache(tmp_path, monkeypatch):
     return folder
 
 
+@pytest.fixture
+def no_yfinance_download(monkeypatch):
+    """Any call to yfinance.download that the test did not arrange for fails the test."""
+    import yfinance
+
+    def download(*args, **kwargs):
+        pytest.fail(f"unexpected yfinance.download{args}{kwargs}")
+
+    monkeypatch.setattr(yfinance, "download", download)
+
+
 def random_normal(shape, seed, scale=1.0):
     """Standard normal float32 values, scaled: the same for a seed on every backend."""
     return (scale * np.random.default_rng(seed).normal(size=shape)).astype("float32")

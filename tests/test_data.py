@@ -40,18 +40,6 @@ def good_bytes():
                 + "; these tests serve a local copy and never download it")
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    """An empty cache folder named by D2LITE_DATA; local URLs never go through a proxy."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("D2LITE_DATA", str(folder))
-    for var in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    return folder
-
-
 @contextlib.contextmanager
 def serve(payload, status=200):
     """Serve `payload` at http://127.0.0.1:<port>/timemachine.txt from a thread.

@@ -28,21 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 SNAPSHOT = REPO / "data" / "stocks" / "^GSPC_1999-01-04_2018-12-31.csv"
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Any call to yfinance.download the test did not arrange for fails the test."""
-
-    def download(*args, **kwargs):
-        pytest.fail(f"unexpected yfinance.download{args}{kwargs}")
-
-    monkeypatch.setattr(yfinance, "download", download)
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("D2LITE_DATA", str(folder))
-    return folder
+# Any call to yfinance.download that a test did not arrange for fails it (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("no_yfinance_download")
 
 
 def yahoo_frame(dates, layout="flat", ticker="AAPL", close=None):
@@ -478,3 +465,64 @@ def test_offline_without_a_checkout_says_where_the_snapshot_is(installed_without
     assert data.REPOSITORY_URL in message and "data/stocks/^GSPC_1999-01-04_2018-12-31.csv" in message
     assert str(cache / "stocks" / SNAPSHOT.name) in message
     assert not (cache / "stocks" / SNAPSHOT.name).exists()
+
+
+# ----------------------------------------------------------------------------- cache manifests
+
+
+def test_a_download_is_cached_with_a_manifest_line(cache, monkeypatch):
+    path, frame = _cached(cache, monkeypatch)
+    lines = path.read_bytes().splitlines(keepends=True)
+    body, manifest = b"".join(lines[:-1]), lines[-1].decode()
+    assert manifest == f"# d2lite-cache rows=7 sha256={hashlib.sha256(body).hexdigest()}\n"
+    assert len(lines) == 1 + 7 + 1  # header, rows, manifest
+    pd.testing.assert_frame_equal(data.stock_prices("AAPL", "2020-01-01", "2020-01-10"), frame)
+
+
+def test_a_download_cut_at_a_line_boundary_is_never_used(cache, monkeypatch):
+    """65 rows cut to 45 at a line boundary still parse as a CSV: the manifest catches it."""
+    days = pd.bdate_range("2020-01-01", periods=65)
+    monkeypatch.setattr(yfinance, "download", FakeDownload(yahoo_frame(days)))
+    start, end = days[0].date(), days[-1].date()
+    assert len(data.stock_prices("AAPL", start, end)) == 65
+    monkeypatch.setattr(yfinance, "download", FakeDownload(error=AssertionError("no download")))
+    path = data.stock_cache_path("AAPL", start, end)
+    path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:46]))
+    for _ in range(2):
+        with pytest.raises(data.InvalidDataError, match=r"no manifest line") as info:
+            data.stock_prices("AAPL", start, end)
+        assert str(path) in str(info.value) and "delete it to download again" in str(info.value)
+
+
+def test_a_csv_put_in_the_cache_by_hand_is_refused_and_read_prices_reads_it(cache, monkeypatch):
+    target = data.stock_cache_path("AAPL", "2020-01-01", "2020-01-10")
+    target.parent.mkdir(parents=True)
+    data._write_prices_atomically(yahoo_frame(DAYS), target)  # a valid CSV, no manifest
+    with pytest.raises(data.InvalidDataError, match=r"no manifest line.*not written by d2lite") as info:
+        data.stock_prices("AAPL", "2020-01-01", "2020-01-10")
+    assert "d2lite.data.read_prices(path)" in str(info.value)
+    prices = data.read_prices(target)
+    assert len(prices) == 7 and prices["Close"].iloc[-1] == 106.0
+
+
+def test_an_unwritable_cache_folder_keeps_the_download(cache, monkeypatch):
+    target = data.stock_cache_path("AAPL", "2020-01-01", "2020-01-10")
+    target.mkdir(parents=True)  # a folder where the file should go: the rename fails
+    with pytest.warns(data.CacheNotWrittenWarning, match=re.escape(str(target.parent))):
+        prices = fetch(monkeypatch, FakeDownload(yahoo_frame(DAYS)))
+    assert len(prices) == 7 and target.is_dir()
+
+
+@pytest.mark.parametrize("column, value, problem", [
+    ("Open", np.nan, r"1 missing open\(s\) \(column 'Open'\), the first on 2020-01-07"),
+    ("Close", np.inf, r"non-finite close on 2020-01-07 \(column 'Close': inf\)"),
+    ("Close", 1e300, r"implausibly large close on 2020-01-07"),
+    ("Volume", -1.0, r"negative volume on 2020-01-07 \(column 'Volume': -1\.0\)"),
+    ("High", 90.0, r"High below Low on 2020-01-07"),
+])
+def test_every_column_of_a_download_is_validated(cache, monkeypatch, column, value, problem):
+    frame = yahoo_frame(DAYS).astype(float)
+    frame.iloc[3, frame.columns.get_loc(column)] = value
+    with pytest.raises(data.InvalidDataError, match=problem):
+        fetch(monkeypatch, FakeDownload(frame))
+    assert files_in(cache) == []
