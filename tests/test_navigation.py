@@ -5,6 +5,7 @@ The real notebooks in notebooks/ are only read, never written.
 
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -142,6 +143,32 @@ def test_command_line(series, tmp_path, capsys):
 
 # ----------------------------------------------------------------------------- Colab
 
+COMMIT = navigation.pinned_commit()
+COLAB = navigation.colab_source(COMMIT)
+
+
+def _git(*args):
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_the_install_cell_pins_a_commit_with_the_package_as_committed():
+    # A branch can be moved by whoever controls the address; a commit hash cannot.
+    commit = COMMIT
+    assert len(commit) == 40 and f"@{commit}\"" in COLAB
+    if _git("rev-parse", "--is-shallow-repository").stdout.strip() != "false":
+        pytest.skip("not a full git clone: the pinned commit cannot be looked up")
+    assert _git("merge-base", "--is-ancestor", commit, "HEAD").returncode == 0
+    changed = _git("diff", "--name-only", commit, "HEAD", "--", *navigation.PACKAGE_PATHS)
+    assert changed.returncode == 0 and changed.stdout == "", (
+        f"d2lite changed since the pinned commit: commit it, then run python tools/navigation.py "
+        f"({changed.stdout.split()})")
+
+
+@pytest.mark.parametrize("bad", ["main", "v0.1.0", "abc123", None, "A" * 40])
+def test_the_install_cell_takes_only_a_full_commit_hash(bad):
+    with pytest.raises(ValueError, match="40-digit commit hash"):
+        navigation.colab_source(bad)
+
 
 def test_colab_badge_and_install_cell_follow_the_title(series, tmp_path):
     navigation.update_folder(tmp_path)
@@ -153,7 +180,7 @@ def test_colab_badge_and_install_cell_follow_the_title(series, tmp_path):
         assert "colab.research.google.com/github/d2lite/d2lite" in badge
         setup = nb.cells[2]
         assert setup.cell_type == "code" and navigation.is_colab_setup(setup)
-        assert setup.source == navigation.COLAB_SOURCE
+        assert setup.source == COLAB
         assert sum(navigation.is_colab_setup(c) for c in nb.cells) == 1
         first_code = next(c for c in nb.cells if c.cell_type == "code")
         assert first_code is setup or first_code == setup  # the first code cell of the notebook
@@ -170,7 +197,7 @@ def test_an_executed_install_cell_is_kept_as_it_is(series, tmp_path):
     nb.cells[2].source = "print('edited')"  # a hand edit is replaced by the current source
     nbformat.write(nb, series[0])
     assert navigation.update_folder(tmp_path) == [series[0]]
-    assert read(series[0]).cells[2].source == navigation.COLAB_SOURCE
+    assert read(series[0]).cells[2].source == COLAB
 
 
 @pytest.mark.parametrize("installed", [True, False])
@@ -184,11 +211,11 @@ def test_install_cell_runs_pip_only_where_d2lite_is_missing(installed, monkeypat
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: real_find_spec(name, *a) if installed or name != "d2lite"
                         else None)
-    exec(compile(navigation.COLAB_SOURCE, "colab-cell", "exec"), {})
+    exec(compile(COLAB, "colab-cell", "exec"), {})
     if installed:
         assert calls == []
     else:
         (command,), kwargs = calls[0]
         assert command[1:5] == ["-m", "pip", "install", "--quiet"]
-        assert command[-1] == "d2lite @ git+https://github.com/d2lite/d2lite"
+        assert command[-1] == f"d2lite @ git+https://github.com/d2lite/d2lite@{COMMIT}"
         assert kwargs == {"check": True}

@@ -16,7 +16,7 @@ rendered page, where "next" is wanted.)
 
 Above the links the cell shows an "Open in Colab" badge for the notebook, and right after it
 sits a code cell that installs d2lite from the repository when it cannot be imported (on
-Colab); where d2lite is installed (`make lab`, nbval) that cell does nothing and prints
+Colab), pinned to one commit (`pinned_commit`: the newest that changed the package); where d2lite is installed (`make lab`, nbval) that cell does nothing and prints
 nothing. Its stored execution count and (empty) outputs are kept while its source is unchanged.
 
 The cell is recognised by its metadata `{"d2lite": {"navigation": true}}` and has the fixed
@@ -28,6 +28,7 @@ folder, so rerun the script after adding or renaming a notebook, or changing a t
 
 import argparse
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,8 +41,44 @@ INDEX = "../README.md#the-notebooks"
 CELL_ID = "d2lite-navigation"
 COLAB_CELL_ID = "d2lite-colab"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
-COLAB_SOURCE = f"""\
-# On Colab (or wherever d2lite is not installed) install it from the repository; with
+# The package files whose content the Colab cell pins: the commit it installs must have
+# these exactly as HEAD has them.
+PACKAGE_PATHS = ("d2lite", "pyproject.toml")
+_COMMIT = re.compile(r"@([0-9a-f]{40})\"")
+
+
+def _git(*args):
+    out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def pinned_commit():
+    """The commit the Colab cells install: the newest one that changed the package.
+
+    Pinning a commit, not a branch, means that whoever controls the repository's address
+    cannot change what runs in a student's Colab session: pip checks out exactly that
+    commit (its hash covers every file), or fails. The package must be committed: after a
+    change to d2lite/ or pyproject.toml, commit it, then rerun this script. Without git
+    (an unpacked archive), the pin already in notebook 01 is kept.
+    """
+    commit = _git("log", "-1", "--format=%H", "--", *PACKAGE_PATHS)
+    if commit:
+        return commit
+    first = next(iter(series(ROOT / "notebooks")), None)
+    found = _COMMIT.search(first.read_text(encoding="utf-8")) if first else None
+    if found is None:
+        raise RuntimeError("cannot find the commit to pin: not a git checkout, and notebook 01 "
+                           "holds no pinned install cell")
+    return found.group(1)
+
+
+def colab_source(commit):
+    """The install-on-Colab cell that installs d2lite at `commit` (40 hex digits)."""
+    if not re.fullmatch(r"[0-9a-f]{40}", commit or ""):
+        raise ValueError(f"expected a full 40-digit commit hash, got {commit!r}")
+    return f"""\
+# On Colab (or wherever d2lite is not installed) install the d2lite these notebooks were
+# written for: one commit of the repository, so the code cannot change under you. With
 # `make lab` d2lite is installed already and this cell does nothing.
 import importlib.util
 import subprocess
@@ -49,7 +86,9 @@ import sys
 
 if importlib.util.find_spec("d2lite") is None:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "d2lite @ git+{REPOSITORY_URL}"], check=True)"""
+                    "d2lite @ git+{REPOSITORY_URL}@{commit}"], check=True)"""
+
+
 NOTEBOOK_NAME = re.compile(r"\d\d_[a-z0-9_]+\.ipynb")
 
 
@@ -113,7 +152,7 @@ def navigation_source(previous=None, following=None, index=INDEX):
     return " | ".join(links)
 
 
-def set_navigation(nb, source, position=1, colab=True):
+def set_navigation(nb, source, position=1, colab=True, colab_cell=None):
     """Put one navigation cell holding `source` at `position`, replacing any earlier one.
 
     Args:
@@ -123,20 +162,23 @@ def set_navigation(nb, source, position=1, colab=True):
             right after the title cell).
         colab: also put the install-on-Colab code cell right after it (default True). An
             existing one with the same source is kept as it is, execution count included.
+        colab_cell: that cell's source (default: `colab_source(pinned_commit())`).
 
     Returns:
         The notebook.
     """
+    if colab and colab_cell is None:
+        colab_cell = colab_source(pinned_commit())
     old_setup = next((cell for cell in nb.cells if is_colab_setup(cell)), None)
     nb.cells = [cell for cell in nb.cells if not (is_navigation(cell) or is_colab_setup(cell))]
     cell = nbformat.v4.new_markdown_cell(source, id=CELL_ID,
                                          metadata={"d2lite": {"navigation": True}})
     cells = [cell]
     if colab:
-        if old_setup is not None and old_setup.source == COLAB_SOURCE:
+        if old_setup is not None and old_setup.source == colab_cell:
             setup = old_setup
         else:
-            setup = nbformat.v4.new_code_cell(COLAB_SOURCE, id=COLAB_CELL_ID,
+            setup = nbformat.v4.new_code_cell(colab_cell, id=COLAB_CELL_ID,
                                               metadata={"d2lite": {"colab": True}})
         cells.append(setup)
     for new in cells:
@@ -158,12 +200,13 @@ def add_navigation(paths, index=INDEX, link=lambda path: path.name):
         A dict from path to the updated `NotebookNode` (nothing is written).
     """
     notebooks = {path: nbformat.read(path, as_version=4) for path in paths}
+    colab_cell = colab_source(pinned_commit())
     entries = [(title(nb), link(path)) for path, nb in notebooks.items()]
     for i, (path, nb) in enumerate(notebooks.items()):
         previous = entries[i - 1] if i > 0 else None
         following = entries[i + 1] if i + 1 < len(entries) else None
         links = navigation_source(previous, following, index)
-        set_navigation(nb, f"{colab_badge(path.name)}\n\n{links}")
+        set_navigation(nb, f"{colab_badge(path.name)}\n\n{links}", colab_cell=colab_cell)
     return notebooks
 
 
