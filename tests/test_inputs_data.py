@@ -274,7 +274,7 @@ BAD_CACHES = [
      r"date '10/03/2021' in data row 3 is not a YYYY-MM-DD date"),
     ("crlf", lambda b: b.replace(b"\n", b"\r\n"), r"manifest line .* is malformed"),
     ("nul-byte", lambda b: b.replace(b"1201.25", b"1201\x0025"),
-     r"non-numeric value in column 'Close' \(Unable to parse string '1201\\x0025'"),
+     r"a NUL byte on line 4 \(not a CSV text file\)"),
     ("latin1-byte", lambda b: b.replace(b"Volume", b"Vol\xe9me"), r"not UTF-8 text \('utf-8' codec can't decode byte 0xe9"),
     ("negative-volume-manifest-fixed", lambda b: _refresh_manifest(b.replace(b",1730500\n", b",-1730500\n")),
      r"a negative volume on 2021-03-09 \(column 'Volume': -1730500\.0\)"),
