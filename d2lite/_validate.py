@@ -45,6 +45,12 @@ def shown(value):
     return Described(f"{text[:80]}... ({len(text)} characters)")
 
 
+def brief(value, limit=60):
+    """`repr(value)`, cut to `limit` characters, to put inside a `Described` text."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 4] + " ..."
+
+
 def invalid(name, expected, got):
     """The ValueError for argument `name`: what was expected and what was received.
 
@@ -73,6 +79,26 @@ def integer(value, name, minimum=1):
             expected = "a non-negative integer"
         else:
             expected = f"an integer >= {minimum}"
+        raise invalid(name, expected, value)
+    return int(value)
+
+
+def is_integer(value):
+    """Whether `value` is an integer (Python's or NumPy's) and not a bool."""
+    import numpy as np
+
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def seed(value, generator=False, name="seed"):
+    """`value` if it is None, a non-negative integer or (when `generator`) a np.random.Generator."""
+    import numpy as np
+
+    if value is None or (generator and isinstance(value, np.random.Generator)):
+        return value
+    if not is_integer(value) or value < 0:
+        expected = ("None, a non-negative integer or a np.random.Generator" if generator
+                    else "None or a non-negative integer")
         raise invalid(name, expected, value)
     return int(value)
 

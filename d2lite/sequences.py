@@ -22,6 +22,7 @@ TensorFlow is imported only by the functions that build a `tf.data.Dataset`
 (Keras by `pad_truncate` and `check_mask`), and nothing happens at import.
 """
 
+import collections.abc
 import numbers
 
 import numpy as np
@@ -41,6 +42,101 @@ __all__ = [
     "windows",
 ]
 
+_INT32_MAX = int(np.iinfo(np.int32).max)
+
+
+# ------------------------------------------------------------ argument checks (private)
+
+
+
+
+def _check_bool(value, name, none=False):
+    """`value` as a bool, if it is one (a NumPy bool too; None too when `none`)."""
+    if none and value is None:
+        return None
+    if none and not isinstance(value, (bool, np.bool_)):
+        raise _validate.invalid(name, "True, False or None", value)
+    return _validate.flag(value, name)
+
+
+def _as_array(value, name, expected, got="a ragged nested list"):
+    """`np.asarray(value)`, with a clear error for ragged nested lists."""
+    try:
+        return np.asarray(value)
+    except ValueError:
+        raise _validate.invalid(name, expected, _validate.Described(got)) from None
+
+
+def _token_ids(value, name, where=None, high=_INT32_MAX, ndim=1, hint=""):
+    """`value` as a `ndim`-D integer array of token ids in [0, high].
+
+    The error names `where` ("sequence 3"; None: the corpus, "an array"), the dtype and
+    shape, and the first bad entry: a bool, a float (1.5, or 2.0: token ids are integers),
+    NaN, a negative id, or one too large for the int32 tensors a model is fed (2**32 would
+    wrap to 0, the padding index). Lists are looked at entry by entry before NumPy converts
+    them, so that neither a bool nor an integer past int64 is converted silently.
+    """
+    expected = f"a {ndim}-D array of integer token indices" if where is None else (
+        f"a list of {ndim}-D integer token index sequences")
+    place = "" if where is None else f" in {where}"
+    where = where or "an array"
+    if isinstance(value, (list, tuple)):
+        try:
+            entries = np.asarray(value, dtype=object)
+        except ValueError:  # mixed depths, e.g. [1, [2, 3]]
+            entries = None
+        if entries is not None:
+            flat = entries.ravel().tolist()
+            for i, entry in enumerate(flat):
+                if isinstance(entry, (bool, np.bool_)):
+                    raise ValueError(
+                        f"Received an invalid value for argument `{name}`, expected {expected}, "
+                        f"got the bool {entry!r}{place} at position {i} (a token index is an "
+                        f"integer).")
+            if flat and all(_validate.is_integer(e) for e in flat) and entries.ndim == ndim:
+                lo, hi = min(flat), max(flat)
+                if lo < 0 or hi > high:
+                    bad = lo if lo < 0 else hi
+                    raise _range_error(name, place, bad, flat.index(bad), high)
+                return np.asarray(value, dtype=np.int64)
+        value = _as_array(value, name, expected, f"{where}, a ragged nested list")
+    elif not isinstance(value, np.ndarray):
+        value = _as_array(value, name, expected, f"{where}, a ragged nested list")
+    arr = value
+    if arr.size == 0 and arr.ndim == ndim and arr.dtype.kind in "fO":
+        arr = arr.astype(np.int64)  # np.asarray([]) is float64; empty is still valid
+    if arr.ndim != ndim or not np.issubdtype(arr.dtype, np.integer):
+        detail = ""
+        if arr.dtype.kind == "f" and arr.size:
+            flat = arr.ravel()
+            bad = ~np.isfinite(flat) | (flat != np.round(flat))
+            first = int(np.argmax(bad)) if bad.any() else 0
+            detail = f" (e.g. {flat[first].item()!r} at position {first})"
+        elif arr.ndim == 0 and hint:
+            detail = hint
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected {expected}, got {where} "
+            f"of dtype {arr.dtype} and shape {arr.shape}{detail}.")
+    if arr.size:
+        lo, hi = arr.min(), arr.max()
+        if lo < 0 or hi > high:
+            bad = lo if lo < 0 else hi
+            raise _range_error(name, place, bad.item(), int(np.argmax(arr.ravel() == bad)), high)
+    return arr
+
+
+def _range_error(name, place, bad, position, high):
+    if bad < 0:
+        expected = "non-negative token indices"
+    elif high == _INT32_MAX:
+        expected = f"token indices that fit in int32 (at most {_INT32_MAX}; a larger id would wrap)"
+    else:
+        expected = f"token indices of at most {high}"
+    return ValueError(f"Received an invalid value for argument `{name}`, expected {expected}, got "
+                      f"{bad!r}{place} at position {position}.")
+
+
+# ------------------------------------------------------------ windows
 
 
 def windows(series, tau):
@@ -57,7 +153,9 @@ def windows(series, tau):
     sequence_length=tau)` yields the same pairs as a `tf.data.Dataset`.
 
     Args:
-        series: array-like of shape `(T,)` or `(T, num_features)`.
+        series: array-like of numbers (bools, integers, floats) of shape `(T,)`
+            or `(T, num_features)`. NaN values (missing data) are windowed like
+            any other value.
         tau: number of past values per window, a positive integer smaller than `T`.
 
     Returns:
@@ -67,7 +165,8 @@ def windows(series, tau):
 
     Raises:
         ValueError: if `tau` is not a positive integer, if `series` is a scalar,
-            or if `series` has no more than `tau` time steps.
+            has more than 2 axes, is ragged or not numbers, or has no more than
+            `tau` time steps.
 
     Example:
         >>> features, labels = windows(np.arange(10.0), tau=4)
@@ -77,12 +176,19 @@ def windows(series, tau):
         ([0.0, 1.0, 2.0, 3.0], 4.0)
     """
     tau = _validate.integer(tau, "tau")
-    series = np.asarray(series)
+    expected = "an array with a time axis of shape (T,) or (T, num_features)"
+    series = _as_array(series, "series", expected)
     if series.ndim == 0:
         raise ValueError(
             "Received an invalid value for argument `series`, expected an array with a time "
             f"axis of shape (T,) or (T, num_features), got a scalar {series!r}."
         )
+    if series.ndim > 2:
+        raise _validate.invalid("series", expected + " (one series; for several, call windows "
+                                "on each)", _validate.Described(f"an array of shape {series.shape}"))
+    if series.dtype.kind not in "biuf":
+        raise _validate.invalid("series", "numbers (bools, integers or floats)",
+                                _validate.Described(f"an array of dtype {series.dtype}"))
     T = series.shape[0]
     if T <= tau:
         raise ValueError(
@@ -100,18 +206,27 @@ def windows(series, tau):
 
 
 def _check_corpus(corpus, batch_size, num_steps):
-    """Validate the sampler arguments; return the corpus as a 1-D integer array."""
+    """Validate the sampler arguments; return the corpus as a 1-D integer array.
+
+    Token indices must be non-negative and fit in int32 (what `lm_dataset` and
+    `sequential_dataset` feed a model).
+    """
     batch_size = _validate.integer(batch_size, "batch_size")
     num_steps = _validate.integer(num_steps, "num_steps")
-    corpus = np.asarray(corpus)
-    if corpus.ndim != 1 or not np.issubdtype(corpus.dtype, np.integer):
-        raise ValueError(
-            "Received an invalid value for argument `corpus`, expected a 1-D array of integer "
-            f"token indices, got an array of dtype {corpus.dtype} and shape {corpus.shape}."
-        )
+    corpus = _token_ids(corpus, "corpus")
     # A random offset of up to num_steps - 1 tokens must still leave one full batch
     # of inputs plus the one-token shift of the targets.
     needed = batch_size * num_steps + num_steps
+    if len(corpus) == 0:
+        raise _validate.invalid("corpus", f"at least batch_size * num_steps + num_steps = {needed} "
+                                "tokens", _validate.Described("an empty array"))
+    if len(corpus) < batch_size + 1:  # not even with num_steps=1: the batch is too large
+        raise ValueError(
+            f"Received an invalid value for argument `batch_size`, expected at most "
+            f"{max(len(corpus) // num_steps - 1, 0)} for a corpus of {len(corpus)} tokens and "
+            f"num_steps={num_steps} (one batch needs batch_size * num_steps + num_steps = "
+            f"{needed} tokens), got {batch_size}."
+        )
     if len(corpus) < needed:
         raise ValueError(
             f"Received an invalid value for argument `num_steps`, expected at most "
@@ -155,6 +270,12 @@ def _sequential_batches(corpus, batch_size, num_steps, rng, random_offset=True):
     return Xs.transpose(1, 0, 2), Ys.transpose(1, 0, 2)
 
 
+def _iterate(cut, corpus, batch_size, num_steps, seed):
+    """The (X, Y) batches of one epoch; the random draws happen at the first `next`."""
+    Xs, Ys = cut(corpus, batch_size, num_steps, _rng(seed))
+    yield from zip(Xs, Ys)
+
+
 def seq_data_iter_random(corpus, batch_size, num_steps, seed=None):
     """Minibatches of a token corpus by random sampling (d2l).
 
@@ -166,21 +287,27 @@ def seq_data_iter_random(corpus, batch_size, num_steps, seed=None):
     The targets are the inputs shifted by one token: `Y[i, t] == X[i, t + 1]`
     for `t < num_steps - 1`.
 
+    The arguments are checked when the function is called (not at the first
+    `next`, as a generator function would), and the iterator it returns
+    yields the batches.
+
     Args:
-        corpus: 1-D array of integer token indices.
+        corpus: 1-D array of integer token indices (non-negative, at most
+            2**31 - 1: they must fit in int32).
         batch_size: subsequences per batch, a positive integer.
         num_steps: tokens per subsequence, a positive integer.
-        seed: int, `np.random.Generator` or None (default: fresh randomness)
-            for the offset and the shuffle.
+        seed: None (default: fresh randomness), a non-negative int or a
+            `np.random.Generator`, for the offset and the shuffle.
 
-    Yields:
-        `(X, Y)`, two integer arrays of shape `(batch_size, num_steps)`; every
-        epoch has `(len(corpus) - num_steps) // num_steps // batch_size` batches.
+    Returns:
+        An iterator over `(X, Y)`, two integer arrays of shape `(batch_size, num_steps)`;
+        every epoch has `(len(corpus) - num_steps) // num_steps // batch_size` batches.
 
     Raises:
         ValueError: for a non-positive `batch_size` or `num_steps`, a corpus
-            that is not 1-D integers, or a corpus shorter than
-            `batch_size * num_steps + num_steps` tokens.
+            that is not 1-D integers (bools and floats such as 2.0 are refused),
+            a negative or too large token index, a corpus shorter than
+            `batch_size * num_steps + num_steps` tokens, or a bad `seed`.
 
     Example:
         >>> batches = list(seq_data_iter_random(np.arange(35), batch_size=2, num_steps=5, seed=0))
@@ -191,8 +318,8 @@ def seq_data_iter_random(corpus, batch_size, num_steps, seed=None):
         True
     """
     corpus, batch_size, num_steps = _check_corpus(corpus, batch_size, num_steps)
-    Xs, Ys = _random_batches(corpus, batch_size, num_steps, _rng(seed))
-    yield from zip(Xs, Ys)
+    seed = _validate.seed(seed, generator=True)
+    return _iterate(_random_batches, corpus, batch_size, num_steps, seed)
 
 
 def seq_data_iter_sequential(corpus, batch_size, num_steps, seed=None):
@@ -204,16 +331,19 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps, seed=None):
     batch `k + 1` continues row `i` of batch `k`, so a stateful model may
     carry its hidden state from one batch to the next.
 
+    The arguments are checked when the function is called, as for
+    `seq_data_iter_random`.
+
     Args:
-        corpus: 1-D array of integer token indices.
+        corpus: 1-D array of integer token indices (non-negative, fitting in int32).
         batch_size: rows (streams) per batch, a positive integer.
         num_steps: tokens per row and batch, a positive integer.
-        seed: int, `np.random.Generator` or None (default: fresh randomness)
-            for the offset.
+        seed: None (default: fresh randomness), a non-negative int or a
+            `np.random.Generator`, for the offset.
 
-    Yields:
-        `(X, Y)`, two integer arrays of shape `(batch_size, num_steps)` with
-        `Y` the tokens that follow `X`; every epoch has
+    Returns:
+        An iterator over `(X, Y)`, two integer arrays of shape `(batch_size, num_steps)`
+        with `Y` the tokens that follow `X`; every epoch has
         `(len(corpus) - num_steps) // batch_size // num_steps` batches.
 
     Raises:
@@ -226,8 +356,8 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps, seed=None):
         ((2, 5), True)
     """
     corpus, batch_size, num_steps = _check_corpus(corpus, batch_size, num_steps)
-    Xs, Ys = _sequential_batches(corpus, batch_size, num_steps, _rng(seed))
-    yield from zip(Xs, Ys)
+    seed = _validate.seed(seed, generator=True)
+    return _iterate(_sequential_batches, corpus, batch_size, num_steps, seed)
 
 
 def train_val_split(corpus, val_fraction=0.1):
@@ -238,7 +368,9 @@ def train_val_split(corpus, val_fraction=0.1):
     the end of the sequence.
 
     Args:
-        corpus: a 1-D array-like (token indices, tokens or a series).
+        corpus: a 1-D array-like (token indices, tokens or a series); an array
+            with more axes, e.g. `(T, num_features)`, is split along its first
+            (time) axis.
         val_fraction: the fraction held out, in (0, 1) (default 0.1). The
             validation part gets `round(len(corpus) * val_fraction)` items.
 
@@ -247,7 +379,8 @@ def train_val_split(corpus, val_fraction=0.1):
         array), `train` the first part and `val` the rest.
 
     Raises:
-        ValueError: if `val_fraction` is not in (0, 1), or if either part would be empty.
+        ValueError: if `val_fraction` is not a number in (0, 1) (NaN and bools
+            are refused), `corpus` is a scalar or ragged, or either part would be empty.
 
     Example:
         >>> train, val = train_val_split(np.arange(10), val_fraction=0.2)
@@ -261,7 +394,7 @@ def train_val_split(corpus, val_fraction=0.1):
             "Received an invalid value for argument `val_fraction`, expected a number in (0, 1), "
             f"got {val_fraction!r}."
         )
-    corpus = np.asarray(corpus)
+    corpus = _as_array(corpus, "corpus", "a sequence")
     if corpus.ndim == 0:
         raise ValueError(
             "Received an invalid value for argument `corpus`, expected a sequence, "
@@ -295,10 +428,10 @@ def lm_dataset(corpus, batch_size, num_steps, shuffle=True, seed=None, random_of
         shuffle: True (default) for random sampling (`seq_data_iter_random`);
             False for the subsequences in corpus order, batched as
             `seq_data_iter_random` without the shuffle, which is what a
-            validation set wants.
-        seed: int or None (default) for reproducible offsets and shuffles.
+            validation set wants. A bool (not 0/1 or a string).
+        seed: a non-negative int or None (default) for reproducible offsets and shuffles.
         random_offset: start each epoch at a random offset in `[0, num_steps)`
-            (default None: the same as `shuffle`).
+            (default None: the same as `shuffle`); None or a bool.
 
     Returns:
         A `tf.data.Dataset` of `(X, Y)` int32 tensors of shape
@@ -306,7 +439,9 @@ def lm_dataset(corpus, batch_size, num_steps, shuffle=True, seed=None, random_of
         `(len(corpus) - num_steps) // num_steps // batch_size`.
 
     Raises:
-        ValueError: as for `seq_data_iter_random`.
+        ValueError: as for `seq_data_iter_random` (token indices must fit in
+            int32, the dtype of the batches), and for a `shuffle` or
+            `random_offset` that is not a bool.
 
     Pass it to `model.fit` as is; the dataset shuffles itself, so
     `model.fit(ds, shuffle=False)` avoids Keras's warning that its own
@@ -320,8 +455,11 @@ def lm_dataset(corpus, batch_size, num_steps, shuffle=True, seed=None, random_of
     import tensorflow as tf
 
     corpus, batch_size, num_steps = _check_corpus(corpus, batch_size, num_steps)
-    corpus = corpus.astype(np.int32)
-    random_offset = shuffle if random_offset is None else bool(random_offset)
+    shuffle = _check_bool(shuffle, "shuffle")
+    random_offset = _check_bool(random_offset, "random_offset", none=True)
+    seed = _validate.seed(seed, generator=False)
+    corpus = corpus.astype(np.int32)  # safe: _check_corpus checked the int32 range
+    random_offset = shuffle if random_offset is None else random_offset
     rng = np.random.default_rng(seed)  # shared by all epochs, so each epoch differs
 
     def epoch():
@@ -352,11 +490,12 @@ def masked_windows(corpus, window, mask_id=0, position=None, stride=1):
     .. math:: \\hat x_t = f(x_{t-p}, \\dots, x_{t-1}, \\texttt{mask}, x_{t+1}, \\dots, x_{t+q}).
 
     Args:
-        corpus: 1-D array-like of integer token indices.
+        corpus: 1-D array-like of non-negative integer token indices.
         window: tokens per window, an integer >= 2 and at most `len(corpus)`.
-        mask_id: the index written over the hidden token, an integer that
-            never occurs in `corpus` (default 0: `Vocab`'s `<unk>`, which a
-            corpus built from its own vocabulary does not contain).
+        mask_id: the index written over the hidden token, a non-negative
+            integer that never occurs in `corpus` and fits its dtype (default
+            0: `Vocab`'s `<unk>`, which a corpus built from its own vocabulary
+            does not contain).
         position: index of the hidden token in each window, an integer in
             `[0, window)` (default None: the middle, `window // 2`).
         stride: distance between the starts of consecutive windows, a
@@ -369,10 +508,11 @@ def masked_windows(corpus, window, mask_id=0, position=None, stride=1):
         `((len(corpus) - window) // stride + 1,)`, with the dtype of `corpus`.
 
     Raises:
-        ValueError: if `corpus` is not 1-D integers or is shorter than
-            `window`, if `window`, `position` or `stride` is out of range, or
-            if `mask_id` occurs in `corpus` (a masked token could not be told
-            from a real one).
+        ValueError: if `corpus` is not 1-D non-negative integers or is shorter
+            than `window`, if `window`, `position` or `stride` is out of range,
+            if `mask_id` is negative or does not fit the corpus dtype, or if
+            `mask_id` occurs in `corpus` (a masked token could not be told from
+            a real one).
 
     Example:
         >>> inputs, labels = masked_windows(np.arange(1, 8), window=3)
@@ -395,12 +535,7 @@ def masked_windows(corpus, window, mask_id=0, position=None, stride=1):
             f"Received an invalid value for argument `position`, expected an integer in "
             f"[0, {window}) for window={window}, got {position!r}."
         )
-    corpus = np.asarray(corpus)
-    if corpus.ndim != 1 or not np.issubdtype(corpus.dtype, np.integer):
-        raise ValueError(
-            "Received an invalid value for argument `corpus`, expected a 1-D array of integer "
-            f"token indices, got an array of dtype {corpus.dtype} and shape {corpus.shape}."
-        )
+    corpus = _token_ids(corpus, "corpus", high=int(np.iinfo(np.int64).max))
     if len(corpus) < window:
         raise ValueError(
             f"Received an invalid value for argument `window`, expected at most the corpus "
@@ -411,6 +546,10 @@ def masked_windows(corpus, window, mask_id=0, position=None, stride=1):
             f"Received an invalid value for argument `mask_id`, expected an integer token index, "
             f"got {mask_id!r}."
         )
+    if not 0 <= mask_id <= np.iinfo(corpus.dtype).max:
+        raise _validate.invalid(
+            "mask_id", f"a non-negative integer token index that fits the corpus dtype "
+            f"{corpus.dtype} (at most {np.iinfo(corpus.dtype).max})", mask_id)
     if np.any(corpus == mask_id):
         raise ValueError(
             f"Received an invalid value for argument `mask_id`, expected an index that does not "
@@ -446,12 +585,12 @@ def sequential_dataset(corpus, batch_size, num_steps, seed=None):
     evaluating, e.g. with `d2lite.training.ResetStates`.
 
     Args:
-        corpus: 1-D array of integer token indices.
+        corpus: 1-D array of integer token indices (non-negative, fitting in int32).
         batch_size: rows (streams) per batch, a positive integer; the batch
             size the stateful model was built for.
         num_steps: tokens per row and batch, a positive integer.
-        seed: int, `np.random.Generator` or None (default: fresh randomness)
-            for the one offset in `[0, num_steps)`.
+        seed: None (default: fresh randomness), a non-negative int or a
+            `np.random.Generator`, for the one offset in `[0, num_steps)`.
 
     Returns:
         A `tf.data.Dataset` of `(X, Y)` int32 tensors of shape
@@ -472,8 +611,9 @@ def sequential_dataset(corpus, batch_size, num_steps, seed=None):
     import tensorflow as tf
 
     corpus, batch_size, num_steps = _check_corpus(corpus, batch_size, num_steps)
+    seed = _validate.seed(seed, generator=True)
     batches = list(seq_data_iter_sequential(corpus.astype(np.int32), batch_size, num_steps,
-                                            seed=seed))
+                                            seed=seed))  # int32: the range is checked
     Xs = np.stack([X for X, _ in batches])
     Ys = np.stack([Y for _, Y in batches])
     return tf.data.Dataset.from_tensor_slices((Xs, Ys)).prefetch(tf.data.AUTOTUNE)
@@ -496,13 +636,18 @@ def _check_mode(value, name):
 
 def _check_sequences(sequences, value):
     """A list of 1-D integer arrays; raise unless `sequences` is a non-empty list of them
-    and the padding index `value` is an integer that no sequence holds."""
+    (token indices >= 0 that fit in int32) and the padding index `value` is an integer
+    that fits in int32 and that no sequence holds."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(
             f"Received an invalid value for argument `value`, expected an integer padding index, "
             f"got {value!r}."
         )
-    if isinstance(sequences, (str, bytes)) or not hasattr(sequences, "__len__"):
+    if not -_INT32_MAX - 1 <= value <= _INT32_MAX:
+        raise _validate.invalid("value", "a padding index that fits in int32 (the dtype of the "
+                                "padded array)", value)
+    if (isinstance(sequences, (str, bytes, collections.abc.Mapping, collections.abc.Set))
+            or not hasattr(sequences, "__len__")):
         raise ValueError(
             "Received an invalid value for argument `sequences`, expected a non-empty list of "
             f"token index sequences, got {type(sequences).__name__}."
@@ -514,15 +659,8 @@ def _check_sequences(sequences, value):
         )
     arrays = []
     for i, seq in enumerate(sequences):
-        arr = np.asarray(seq)
-        if arr.size == 0:  # np.asarray([]) is float64; an empty sentence is still valid
-            arr = arr.astype(np.int64).reshape(0)
-        if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
-            raise ValueError(
-                "Received an invalid value for argument `sequences`, expected a list of 1-D "
-                f"integer token index sequences, got sequence {i} of dtype {arr.dtype} and "
-                f"shape {arr.shape}."
-            )
+        arr = _token_ids(seq, "sequences", f"sequence {i}", hint=(
+            " (a single token index: pass a list of sequences, e.g. [[5, 6, 7]])"))
         if np.any(arr == value):
             raise ValueError(
                 f"Received an invalid value for argument `value`, expected a padding index that "
@@ -548,11 +686,15 @@ def pad_truncate(sequences, max_len, padding="post", truncating="post", value=0)
     Args:
         sequences: a non-empty list of 1-D sequences of integer token
             indices (lists or arrays; an empty sequence becomes all padding).
+            Indices must be non-negative and fit in int32 (at most 2**31 - 1):
+            a larger one would wrap around in the int32 result, possibly to
+            the padding index.
         max_len: the length of every row, a positive integer.
         padding: "post" (default) or "pre": where the padding goes.
         truncating: "post" (default) or "pre": which end of a long sequence
             is cut.
-        value: the padding index, an integer (default 0, Keras's masking index).
+        value: the padding index, an integer that fits in int32 (default 0,
+            Keras's masking index).
 
     Returns:
         An int32 array of shape `(len(sequences), max_len)`.
@@ -560,7 +702,9 @@ def pad_truncate(sequences, max_len, padding="post", truncating="post", value=0)
     Raises:
         ValueError: for a non-positive or non-integer `max_len`, an unknown
             `padding` or `truncating` mode, an empty `sequences`, a sequence
-            that is not 1-D integers, or a `value` that occurs in a sequence.
+            that is not 1-D integers (bools, floats such as 2.0 and NaN are
+            refused), a negative index or one past int32, or a `value` that
+            does not fit in int32 or occurs in a sequence.
 
     Example:
         >>> pad_truncate([[5, 6], [1, 2, 3, 4]], max_len=3).tolist()
@@ -591,14 +735,18 @@ def check_mask(inputs, mask):
     Args:
         inputs: the sequences, shape `(batch, timesteps, ...)`: embedded
             `(batch, timesteps, features)` or token indices `(batch, timesteps)`.
-        mask: booleans (or 0/1) of shape `(batch, timesteps)`.
+        mask: booleans (or 0/1) of shape `(batch, timesteps)`. Any other value
+            (2, 0.5, NaN) is refused rather than cast to True; the values of a
+            symbolic tensor (inside a traced function) are not looked at, only
+            its shape and dtype.
 
     Returns:
         `mask` as a boolean tensor of shape `(batch, timesteps)`.
 
     Raises:
-        ValueError: if `inputs` has fewer than 2 axes or `mask` does not have
-            the shape `(batch, timesteps)` of `inputs`.
+        ValueError: if `inputs` has fewer than 2 axes, if `mask` does not have
+            the shape `(batch, timesteps)` of `inputs`, or if `mask` holds a
+            value other than True/False/0/1 (or is not numbers).
 
     Example:
         >>> x = np.zeros((2, 5, 3), "float32")
@@ -611,12 +759,20 @@ def check_mask(inputs, mask):
     """
     from keras import ops
 
+    if not hasattr(inputs, "shape"):
+        inputs = _as_array(inputs, "inputs", "sequences of shape (batch, timesteps, ...)")
     shape = tuple(ops.shape(inputs))
     if len(shape) < 2:
         raise ValueError(
             "Received an invalid value for argument `inputs`, expected sequences of shape "
             f"(batch, timesteps, ...), got shape {shape}."
         )
+    values = None  # the mask's values as NumPy, when they can be looked at
+    if not hasattr(mask, "shape") or isinstance(mask, np.ndarray):
+        values = mask = _as_array(mask, "mask", "booleans of shape (batch, timesteps)")
+        if mask.dtype.kind not in "biuf":
+            raise _validate.invalid("mask", "booleans (or 0/1)",
+                                _validate.Described(f"an array of dtype {mask.dtype}"))
     mask = ops.convert_to_tensor(mask)
     mask_shape = tuple(ops.shape(mask))
     if mask_shape != shape[:2]:
@@ -625,7 +781,37 @@ def check_mask(inputs, mask):
             f"(batch, timesteps) = {shape[:2]} for inputs of shape {shape}, got shape "
             f"{mask_shape}."
         )
+    if values is None:
+        values = _concrete(mask)
+    if values is not None:
+        _check_mask_values(values)
     return ops.cast(mask, "bool")
+
+
+def _check_mask_values(mask):
+    """Raise unless the NumPy array `mask` holds only booleans or 0/1."""
+    kind = mask.dtype.kind
+    if kind == "b":
+        return
+    if kind not in "iuf":
+        raise _validate.invalid("mask", "booleans (or 0/1)",
+                                _validate.Described(f"an array of dtype {mask.dtype}"))
+    bad = (mask != 0) & (mask != 1)  # NaN too
+    if bad.any():
+        raise _validate.invalid("mask", "booleans (or 0/1); other values are not cast to True",
+                                mask[bad][:5].tolist())
+
+
+def _concrete(tensor):
+    """A backend tensor's values as NumPy, or None for a symbolic (traced) tensor."""
+    import keras
+
+    if isinstance(tensor, keras.KerasTensor):
+        return None
+    try:
+        return np.asarray(keras.ops.convert_to_numpy(tensor))
+    except (TypeError, ValueError, AttributeError, NotImplementedError, RuntimeError):
+        return None  # a tf.function graph tensor or a JAX tracer: only the shape is checked
 
 
 def bucket_dataset(sequences, labels, bucket_boundaries, batch_size, value=0):
@@ -643,14 +829,16 @@ def bucket_dataset(sequences, labels, bucket_boundaries, batch_size, value=0):
 
     Args:
         sequences: a non-empty list of 1-D sequences of integer token indices
-            (empty sequences are not allowed: bucketing is by length >= 1).
-        labels: one integer label per sequence (array-like).
-        bucket_boundaries: increasing positive integers, the length limits
-            between buckets.
+            (empty sequences are not allowed: bucketing is by length >= 1;
+            indices as for `pad_truncate`: non-negative, fitting in int32).
+        labels: one integer label per sequence (array-like), fitting in int32.
+        bucket_boundaries: a list of increasing positive integers, the length
+            limits between buckets.
         batch_size: sequences per batch, a positive integer (the last batch
-            of a bucket may be smaller).
-        value: the padding index, an integer that no sequence contains
-            (default 0).
+            of a bucket may be smaller; larger than `len(sequences)` gives one
+            batch per bucket).
+        value: the padding index, an integer that fits in int32 and that no
+            sequence contains (default 0).
 
     Returns:
         A `tf.data.Dataset` of `(X, y)`: `X` int32 of shape `(batch, length)`
@@ -659,8 +847,9 @@ def bucket_dataset(sequences, labels, bucket_boundaries, batch_size, value=0):
 
     Raises:
         ValueError: for an invalid `sequences` (as for `pad_truncate`) or an
-            empty one, labels of another length, boundaries that are not
-            increasing positive integers, or a non-positive `batch_size`.
+            empty one, labels of another length or dtype or past int32,
+            boundaries that are not a list of increasing positive integers, or
+            a non-positive `batch_size`.
 
     Example:
         >>> ds = bucket_dataset([[1], [2, 3], [4, 5, 6, 7]], [0, 1, 0], [2], batch_size=2)
@@ -676,12 +865,21 @@ def bucket_dataset(sequences, labels, bucket_boundaries, batch_size, value=0):
             "Received an invalid value for argument `sequences`, expected sequences of at least "
             f"one token, got an empty sequence at position {[len(a) for a in arrays].index(0)}."
         )
-    labels = np.asarray(labels)
+    labels = _as_array(labels, "labels", f"{len(arrays)} integer labels (one per sequence)")
     if labels.shape != (len(arrays),) or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(
             f"Received an invalid value for argument `labels`, expected {len(arrays)} integer "
             f"labels (one per sequence), got an array of dtype {labels.dtype} and shape "
             f"{labels.shape}."
+        )
+    if labels.size and (labels.min() < -_INT32_MAX - 1 or labels.max() > _INT32_MAX):
+        bad = labels.min() if labels.min() < -_INT32_MAX - 1 else labels.max()
+        raise _validate.invalid("labels", "integer labels that fit in int32", bad.item())
+    if isinstance(bucket_boundaries, (str, bytes)) or not isinstance(
+            bucket_boundaries, collections.abc.Iterable):
+        raise ValueError(
+            "Received an invalid value for argument `bucket_boundaries`, expected a non-empty "
+            f"list of increasing positive integers, got {bucket_boundaries!r}."
         )
     boundaries = list(bucket_boundaries)
     if not boundaries or any(

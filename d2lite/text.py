@@ -14,6 +14,7 @@ Nothing happens at import: no data is read and no backend is loaded.
 """
 
 import collections
+import collections.abc
 import heapq
 import math
 import numbers
@@ -41,7 +42,50 @@ _NON_LETTERS = re.compile("[^A-Za-z]+")
 _TOKEN_KINDS = ("char", "word")
 
 
+_D = _validate.Described  # a description of the value received, shown without quotes
 
+
+
+
+def _has_bool(value):
+    """Whether a list or tuple (nested or not) holds a bool, which NumPy would make 1 or 1.0."""
+    if not isinstance(value, (list, tuple)):
+        return False
+    try:
+        entries = np.asarray(value, dtype=object).ravel().tolist()
+    except ValueError:
+        return False
+    return any(isinstance(v, (bool, np.bool_)) for v in entries)
+
+
+def _indices(indices, name, size):
+    """`indices` (a sequence or array, any shape) as a flat list of ints in [0, size).
+
+    Every entry must be an integer (a bool or a float such as 1.7 or 2.0 is refused,
+    not truncated); the error names the offending entries.
+    """
+    expected = f"integers in [0, {size})"
+    if isinstance(indices, np.ndarray):
+        flat = indices.ravel()
+        if flat.size == 0:  # np.array([]) is float64; no index is still valid
+            return []
+        if flat.dtype.kind in "iu":
+            bad = flat[(flat < 0) | (flat >= size)]
+            if bad.size:
+                raise _validate.invalid(name, expected, bad[:5].tolist())
+            return flat.tolist()
+        if flat.dtype.kind != "O":
+            raise _validate.invalid(name, expected, flat[:5].tolist())
+    else:
+        try:
+            flat = np.asarray(indices, dtype=object).ravel()
+        except (TypeError, ValueError):
+            raise _validate.invalid(name, expected, indices) from None
+    values = flat.tolist()
+    bad = [i for i in values if not _validate.is_integer(i) or not 0 <= i < size]
+    if bad:
+        raise _validate.invalid(name, expected, bad[:5])
+    return [int(i) for i in values]
 
 
 # --------------------------------------------------------------- tokens
@@ -101,12 +145,59 @@ def tokenize(text, token="char"):
     return list(clean) if token == "char" else clean.split(" ")
 
 
+_LINE_TYPES = (list, tuple, np.ndarray)
+
+
+def _not_a_token_list(value):
+    """True for what `Vocab` must not iterate as a list of tokens: a string (its characters),
+    a mapping (its keys, without their counts) and a non-iterable."""
+    return (isinstance(value, (str, bytes, collections.abc.Mapping))
+            or not isinstance(value, collections.abc.Iterable))
+
+
 def _flatten(tokens):
-    """A flat list from a list of tokens or a list of lists of tokens."""
+    """A flat list of string tokens from a list of tokens or a list of lines (lists of tokens)."""
+    if isinstance(tokens, (str, bytes)):
+        raise _validate.invalid(
+            "tokens", "a list of tokens or of lines (lists of tokens), not a string: pass "
+            "list(s) for its characters or tokenize(s)", tokens)
+    if _not_a_token_list(tokens):
+        raise _validate.invalid("tokens", "a list of tokens or of lines (lists of tokens)",
+                                type(tokens).__name__)
     tokens = list(tokens)
-    if tokens and isinstance(tokens[0], (list, tuple)):
-        return [tok for line in tokens for tok in line]
+    lines = [isinstance(tok, _LINE_TYPES) for tok in tokens]
+    if any(lines):
+        if not all(lines):
+            raise _validate.invalid(
+                "tokens", "either tokens or lines (lists of tokens), not a mix",
+                _D(f"a line at position {lines.index(True)} and the token "
+                   f"{_validate.brief(tokens[lines.index(False)])} at position {lines.index(False)}"))
+        tokens = [tok for line in tokens for tok in line]
+    for i, tok in enumerate(tokens):
+        if not isinstance(tok, str):
+            raise _validate.invalid("tokens", "string tokens",
+                                    _D(f"{_validate.brief(tok)} ({type(tok).__name__}) at position {i}"))
     return tokens
+
+
+def _reserved(reserved_tokens, unk):
+    """`reserved_tokens` as a list of distinct strings other than `unk`."""
+    if reserved_tokens is None:
+        return []
+    if isinstance(reserved_tokens, str):
+        raise _validate.invalid(
+            "reserved_tokens", f"a list of tokens, e.g. [{reserved_tokens!r}] (a string would "
+            "reserve each of its characters)", reserved_tokens)
+    if _not_a_token_list(reserved_tokens) or isinstance(reserved_tokens, (set, frozenset)):
+        raise _validate.invalid("reserved_tokens", "a list of tokens, e.g. ['<pad>']",
+                                reserved_tokens)
+    reserved = list(reserved_tokens)
+    not_str = [tok for tok in reserved if not isinstance(tok, str)]
+    if not_str:
+        raise _validate.invalid("reserved_tokens", "string tokens, e.g. ['<pad>']", not_str[:5])
+    if unk in reserved or len(set(reserved)) != len(reserved):
+        raise _validate.invalid("reserved_tokens", f"distinct tokens other than {unk!r}", reserved)
+    return reserved
 
 
 class Vocab:
@@ -118,11 +209,18 @@ class Vocab:
     reproducible). Looking up a token that is not in the vocabulary gives
     index 0.
 
+    Tokens are strings. A string where a list of tokens is expected is
+    refused rather than split into characters: `Vocab(list(s))` or
+    `Vocab(tokenize(s))` says which tokens are meant.
+
     Args:
-        tokens: a list of tokens, or a list of lists of tokens (lines).
+        tokens: a list of string tokens, or a list of lines (lists of tokens);
+            not a string (pass `list(s)` for its characters). Empty gives a
+            vocabulary of `<unk>` (and the reserved tokens) only.
         min_freq: drop tokens seen fewer times than this (default 0: keep all).
-        reserved_tokens: tokens that get the indices right after `<unk>`
-            whether or not they occur (default None: none), e.g. `["<pad>", "<bos>"]`.
+        reserved_tokens: a list of tokens that get the indices right after `<unk>`
+            whether or not they occur (default None: none), e.g. `["<pad>", "<bos>"]`;
+            not a string (`"<pad>"` alone is refused: pass `["<pad>"]`).
 
     Attributes:
         idx_to_token: list of tokens, position = index.
@@ -132,8 +230,10 @@ class Vocab:
         unk: index of `<unk>` (0).
 
     Raises:
-        ValueError: if `min_freq` is negative or not an integer, or if
-            `reserved_tokens` repeats a token or contains `<unk>`.
+        ValueError: if `tokens` is a string, not a list, mixes tokens and lines
+            or holds a token that is not a string; if `min_freq` is negative or
+            not an integer; or if `reserved_tokens` is a string, holds a
+            non-string, repeats a token or contains `<unk>`.
 
     Example:
         >>> vocab = Vocab(list("hello"))
@@ -149,9 +249,7 @@ class Vocab:
 
     def __init__(self, tokens=(), min_freq=0, reserved_tokens=None):
         self.min_freq = _validate.integer(min_freq, "min_freq", minimum=0)
-        reserved = list(reserved_tokens or [])
-        if self.UNK in reserved or len(set(reserved)) != len(reserved):
-            raise _validate.invalid("reserved_tokens", f"distinct tokens other than {self.UNK!r}", reserved)
+        reserved = _reserved(reserved_tokens, self.UNK)
         counter = collections.Counter(_flatten(tokens))
         self.token_freqs = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
         taken = {self.UNK, *reserved}
@@ -164,26 +262,41 @@ class Vocab:
         return len(self.idx_to_token)
 
     def __contains__(self, token):
-        return token in self.token_to_idx
+        """Whether `token` is in the vocabulary (False for anything but a string)."""
+        return isinstance(token, str) and token in self.token_to_idx
 
     def __getitem__(self, tokens):
-        """Index of a token, or a list of indices for a list/tuple/array of tokens."""
-        if isinstance(tokens, (list, tuple, np.ndarray)):
+        """Index of a token, or a list of indices for a list/tuple/array of tokens.
+
+        Unknown tokens give 0 (`<unk>`); lists of lists give lists of lists.
+
+        Raises:
+            ValueError: for a token that is not a string (e.g. an index:
+                `to_tokens` maps indices back to tokens).
+        """
+        if isinstance(tokens, str):
+            return self.token_to_idx.get(tokens, 0)
+        if isinstance(tokens, np.ndarray) and tokens.ndim == 0:
+            return self[tokens.item()]
+        if isinstance(tokens, _LINE_TYPES):
             get = self.token_to_idx.get
-            return [get(tok, 0) for tok in tokens]
-        return self.token_to_idx.get(tokens, 0)
+            return [get(tok, 0) if isinstance(tok, str) else self[tok] for tok in tokens]
+        raise _validate.invalid(
+            "tokens", "a token (a string) or a list, tuple or array of tokens (to_tokens maps "
+            "indices to tokens)", _D(f"{_validate.brief(tokens)} ({type(tokens).__name__})"))
 
     def to_tokens(self, indices):
         """Token of an index, or a flat list of tokens for a sequence or array of indices.
 
+        Indices must be integers (Python or NumPy; not bools, not floats such
+        as 2.0) in `[0, len(self))`.
+
         Raises:
-            ValueError: if an index is not in `[0, len(self))`.
+            ValueError: if an index is not an integer in `[0, len(self))`.
         """
         if isinstance(indices, (list, tuple, np.ndarray)):
-            return [self.to_tokens(int(i)) for i in np.ravel(indices)]
-        if isinstance(indices, bool) or not isinstance(indices, numbers.Integral) or not (
-            0 <= indices < len(self)
-        ):
+            return [self.idx_to_token[i] for i in _indices(indices, "indices", len(self))]
+        if not _validate.is_integer(indices) or not 0 <= indices < len(self):
             raise _validate.invalid("indices", f"integers in [0, {len(self)})", indices)
         return self.idx_to_token[int(indices)]
 
@@ -257,7 +370,8 @@ class BPE:
 
     Args:
         vocab_size: target vocabulary size, alphabet included (default 1000);
-            when the alphabet alone is larger, no merges are learned.
+            at least the number of distinct characters of the text given to
+            `fit` (every character needs a symbol; equal: no merges are learned).
         min_frequency: stop when the best pair occurs fewer times (default 2).
 
     Attributes (after `fit`):
@@ -265,7 +379,8 @@ class BPE:
         merges: list of `(left, right)` symbol pairs in the order learned.
 
     Raises:
-        ValueError: for a non-positive `vocab_size` or a negative `min_frequency`.
+        ValueError: for a non-positive `vocab_size` or a negative `min_frequency`
+            (and, in `fit`, for a `vocab_size` smaller than the text's alphabet).
 
     Example:
         >>> bpe = BPE(vocab_size=12, min_frequency=1).fit("low lower lowest")
@@ -296,13 +411,20 @@ class BPE:
         """Learn the alphabet and merges from `text`; returns `self`.
 
         Raises:
-            ValueError: if `text` is not a non-empty string.
+            ValueError: if `text` is not a non-empty string, or if it has more
+                distinct characters than `vocab_size` (the BPE is left as it was).
         """
         _validate.string(text)
         if not text:
             raise _validate.invalid("text", "a non-empty string", text)
         piece_counts = collections.Counter(self._pieces(text))
-        self.vocab = sorted({ch for piece in piece_counts for ch in piece})
+        alphabet = sorted({ch for piece in piece_counts for ch in piece})
+        if len(alphabet) > self.vocab_size:
+            raise _validate.invalid(
+                "vocab_size", f"at least the {len(alphabet)} distinct characters of the text "
+                f"(every character needs a symbol; {len(alphabet)} learns no merges)",
+                self.vocab_size)
+        self.vocab = alphabet
         ids = {sym: i for i, sym in enumerate(self.vocab)}
         words = [[ids[ch] for ch in piece] for piece in piece_counts]
         freqs = list(piece_counts.values())
@@ -380,10 +502,10 @@ class BPE:
         return word
 
     def encode(self, text):
-        """Encode a string as a list of symbol ids.
+        """Encode a string as a list of symbol ids (the empty string gives `[]`).
 
         Raises:
-            ValueError: if `text` contains a character not seen by `fit`.
+            ValueError: if `text` is not a string or contains a character not seen by `fit`.
             RuntimeError: if the BPE is not fitted.
         """
         self._check_fitted()
@@ -394,18 +516,29 @@ class BPE:
         return [self.vocab[i] for i in self.encode(text)]
 
     def decode(self, ids):
-        """Concatenate the symbols of `ids` back into a string.
+        """Concatenate the symbols of `ids` (a 1-D sequence or array) back into a string.
+
+        An empty sequence gives the empty string.
 
         Raises:
-            ValueError: if an id is not in `[0, len(self))`.
+            ValueError: if `ids` is not a 1-D sequence, or an id is not an integer
+                in `[0, len(self))` (never produced by this BPE).
+            RuntimeError: if the BPE is not fitted.
         """
         self._check_fitted()
-        ids = list(ids)
-        bad = [i for i in ids if isinstance(i, bool) or not isinstance(i, numbers.Integral)
-               or not 0 <= i < len(self)]
-        if bad:
-            raise _validate.invalid("ids", f"integers in [0, {len(self)})", bad[:5])
-        return "".join(self.vocab[i] for i in ids)
+        if isinstance(ids, (str, bytes)) or not isinstance(ids, collections.abc.Iterable):
+            raise _validate.invalid("ids", "a 1-D sequence of integer ids, e.g. encode(text)",
+                                    ids)
+        if not isinstance(ids, (list, tuple, np.ndarray)):
+            ids = list(ids)
+        if isinstance(ids, np.ndarray):
+            not_flat = ids.ndim != 1
+        else:
+            not_flat = any(isinstance(i, _LINE_TYPES) for i in ids)
+        if not_flat:
+            raise _validate.invalid("ids", "a 1-D sequence of integer ids, e.g. encode(text)",
+                                    ids)
+        return "".join(self.vocab[i] for i in _indices(ids, "ids", len(self)))
 
     def __repr__(self):
         return f"BPE(vocab_size={self.vocab_size}, min_frequency={self.min_frequency}, fitted size={len(self)})"
@@ -432,20 +565,27 @@ def ngrams(tokens, n):
     """List the n-grams (tuples of `n` consecutive tokens) of a sequence.
 
     Args:
-        tokens: a sequence of tokens (strings or ints).
+        tokens: a sequence (or iterable) of tokens (strings or ints); a string
+            is a sequence of characters.
         n: the order, a positive integer.
 
     Returns:
-        A list of `len(tokens) - n + 1` tuples (empty if `tokens` is shorter than `n`).
+        A list of `len(tokens) - n + 1` tuples (empty if `tokens` is shorter than `n`,
+        e.g. empty).
 
     Raises:
-        ValueError: if `n` is not a positive integer.
+        ValueError: if `n` is not a positive integer, or `tokens` is not an
+            ordered iterable (a set or a mapping has no order to take n-grams in).
 
     Example:
         >>> ngrams(["the", "time", "machine"], 2)
         [('the', 'time'), ('time', 'machine')]
     """
     n = _validate.integer(n, "n")
+    if not isinstance(tokens, collections.abc.Iterable) or isinstance(
+            tokens, (bytes, collections.abc.Mapping, collections.abc.Set)):  # no order
+        raise _validate.invalid("tokens", "a sequence of tokens",
+                                _D(f"{_validate.brief(tokens)} ({type(tokens).__name__})"))
     tokens = list(tokens)
     return list(zip(*(tokens[i:] for i in range(n))))
 
@@ -462,13 +602,21 @@ def ngram_counts(tokens, n):
         lists them by descending count (Zipf's law).
 
     Raises:
-        ValueError: if `n` is not a positive integer.
+        ValueError: if `n` is not a positive integer, or `tokens` is not a
+            sequence of hashable tokens (strings or ints, not lists).
 
     Example:
         >>> ngram_counts("abab", 2)
         Counter({('a', 'b'): 2, ('b', 'a'): 1})
     """
-    return collections.Counter(ngrams(tokens, n))
+    grams = ngrams(tokens, n)
+    try:
+        return collections.Counter(grams)
+    except TypeError:
+        bad = next(tok for gram in grams for tok in gram
+                   if not isinstance(tok, collections.abc.Hashable))
+        raise _validate.invalid("tokens", "hashable tokens (strings or ints; for lines, count "
+                                "each line or flatten them)", bad) from None
 
 
 def add_alpha_prob(ngram_count, context_count, vocab_size, alpha=1.0):
@@ -479,21 +627,28 @@ def add_alpha_prob(ngram_count, context_count, vocab_size, alpha=1.0):
         \\frac{n(x_{t-n+1:t}) + \\alpha}{n(x_{t-n+1:t-1}) + \\alpha |V|}
 
     `alpha=0` gives the maximum-likelihood estimate n(deep, learning) / n(deep),
-    which is 0 for unseen n-grams; `alpha=1` is Laplace smoothing.
+    which is 0 for unseen n-grams; `alpha=1` is Laplace smoothing. Zero is
+    allowed on purpose (the unsmoothed estimate of notebook 03); NaN, inf, a
+    negative number or a bool is refused.
 
     Args:
-        ngram_count: count(s) of the n-gram (scalar or array).
+        ngram_count: count(s) of the n-gram (a number or an array of numbers >= 0).
         context_count: count(s) of its context, the first n - 1 tokens
-            (the number of tokens for unigrams).
+            (the number of tokens for unigrams); each at least the n-gram count
+            it goes with, and broadcastable with `ngram_count`.
         vocab_size: |V|, a positive integer.
-        alpha: pseudo-count added to every n-gram (default 1.0, >= 0).
+        alpha: pseudo-count added to every n-gram, a finite number >= 0
+            (default 1.0; 0: no smoothing).
 
     Returns:
         The probability (a float or an array shaped like the broadcast inputs).
-        `nan` where alpha is 0 and the context was never seen.
+        `nan` where alpha is 0 and the context was never seen (0 / 0).
 
     Raises:
-        ValueError: for a negative `alpha` or a non-positive `vocab_size`.
+        ValueError: for an `alpha` that is not a finite number >= 0, a
+            non-positive `vocab_size`, counts that are not finite numbers >= 0
+            (bools and strings included), shapes that do not broadcast, or an
+            n-gram count larger than its context count.
 
     Example:
         >>> add_alpha_prob(3, 10, vocab_size=28, alpha=0.0)
@@ -502,13 +657,55 @@ def add_alpha_prob(ngram_count, context_count, vocab_size, alpha=1.0):
         0.0263
     """
     vocab_size = _validate.integer(vocab_size, "vocab_size")
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or alpha < 0:
-        raise _validate.invalid("alpha", "a non-negative number", alpha)
-    num = np.asarray(ngram_count, dtype=np.float64) + alpha
-    den = np.asarray(context_count, dtype=np.float64) + alpha * vocab_size
+    alpha = _check_alpha(alpha)
+    grams = _counts(ngram_count, "ngram_count")
+    contexts = _counts(context_count, "context_count")
+    try:
+        np.broadcast_shapes(grams.shape, contexts.shape)
+    except ValueError:
+        raise _validate.invalid("context_count", f"counts that broadcast with the ngram_count "
+                                f"of shape {grams.shape}", _D(f"shape {contexts.shape}")) from None
+    larger = grams > contexts
+    if larger.any():
+        g, c = np.broadcast_arrays(grams, contexts)
+        first = np.argwhere(larger)[0] if larger.ndim else ()
+        raise _validate.invalid(
+            "ngram_count", "counts no larger than their context counts (an n-gram occurs "
+            "at most as often as its context)",
+            _D(f"{g[tuple(first)].item():g} for a context count of {c[tuple(first)].item():g}"))
+    num = grams + alpha
+    den = contexts + alpha * vocab_size
     with np.errstate(invalid="ignore", divide="ignore"):
         out = num / den
     return out.item() if out.ndim == 0 else out
+
+
+def _check_alpha(alpha):
+    """`alpha` as a float, if it is a finite number >= 0 (0 is the unsmoothed estimate)."""
+    if (isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, numbers.Real)
+            or not math.isfinite(alpha) or alpha < 0):
+        raise _validate.invalid("alpha", "a finite number >= 0 (0: no smoothing)", alpha)
+    return float(alpha)
+
+
+def _counts(value, name):
+    """Counts (a number or an array of numbers) as a float64 array, if finite and >= 0."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or _has_bool(value):
+        raise _validate.invalid(name, "a count (a number >= 0) or an array of counts", value)
+    try:
+        arr = np.asarray(value)
+    except ValueError:  # ragged nested lists
+        raise _validate.invalid(name, "a count or a rectangular array of counts",
+                                value) from None
+    if arr.dtype.kind not in "iuf":
+        raise _validate.invalid(name, "counts (numbers >= 0)",
+                                _D(f"{_validate.brief(value)} of dtype {arr.dtype}"))
+    arr = arr.astype(np.float64)
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if bad.any():
+        raise _validate.invalid(name, "counts (finite numbers >= 0)", arr[bad][:5].tolist()
+                                if arr.ndim else arr.item())
+    return arr
 
 
 class NGramLM:
@@ -524,10 +721,11 @@ class NGramLM:
 
     Args:
         n: the order (1 = unigram, 2 = bigram, ...), a positive integer.
-        alpha: the add-alpha pseudo-count (default 1.0: Laplace).
+        alpha: the add-alpha pseudo-count, a finite number >= 0 (default 1.0:
+            Laplace; 0: the unsmoothed maximum-likelihood estimate).
 
     Raises:
-        ValueError: for a non-positive `n` or a negative `alpha`.
+        ValueError: for a non-positive `n` or an `alpha` that is not a finite number >= 0.
 
     Example:
         >>> corpus = np.array([0, 1, 0, 1, 0, 2])
@@ -540,24 +738,32 @@ class NGramLM:
 
     def __init__(self, n, alpha=1.0):
         self.n = _validate.integer(n, "n")
-        add_alpha_prob(0, 0, 1, alpha)  # validates alpha
-        self.alpha = float(alpha)
+        self.alpha = _check_alpha(alpha)
         self.vocab_size = None
 
-    def _codes(self, corpus, k):
+    @staticmethod
+    def _codes(corpus, k, vocab_size):
         """Integer code of every k-gram of `corpus` (base-|V| digits)."""
         m = len(corpus) - k + 1
         codes = np.zeros(max(m, 0), dtype=np.int64)
         for j in range(k):
-            codes = codes * self.vocab_size + corpus[j:j + m]
+            codes = codes * vocab_size + corpus[j:j + m]
         return codes
 
-    def _check_corpus(self, corpus, name="corpus"):
-        corpus = np.asarray(corpus)
+    @staticmethod
+    def _check_corpus(corpus, vocab_size, name="corpus"):
+        if isinstance(corpus, (str, bytes)):
+            raise _validate.invalid(name, "a 1-D array of integer token indices (e.g. "
+                                    "vocab[tokens])", corpus)
+        try:
+            corpus = np.asarray(corpus)
+        except ValueError:  # ragged nested lists
+            raise _validate.invalid(name, "a 1-D array of integer token indices",
+                                    _D("a ragged nested list")) from None
         if corpus.ndim != 1 or not np.issubdtype(corpus.dtype, np.integer):
             raise _validate.invalid(name, "a 1-D array of integer token indices", f"dtype {corpus.dtype}, shape {corpus.shape}")
-        if self.vocab_size is not None and corpus.size and (corpus.min() < 0 or corpus.max() >= self.vocab_size):
-            raise _validate.invalid(name, f"indices in [0, {self.vocab_size})", f"values in [{corpus.min()}, {corpus.max()}]")
+        if corpus.size and (corpus.min() < 0 or corpus.max() >= vocab_size):
+            raise _validate.invalid(name, f"indices in [0, {vocab_size})", f"values in [{corpus.min()}, {corpus.max()}]")
         return corpus.astype(np.int64)
 
     def fit(self, corpus, vocab_size):
@@ -565,23 +771,32 @@ class NGramLM:
 
         Args:
             corpus: 1-D array of token indices, at least `n` long.
-            vocab_size: |V|; every index must be smaller.
+            vocab_size: |V|, a positive integer; every index must be smaller.
 
         Raises:
-            ValueError: for a corpus shorter than `n`, non-integer or out-of-range indices.
+            ValueError: for a corpus shorter than `n`, non-integer or out-of-range
+                indices, or an order too large for |V|. A failed `fit` leaves the
+                model as it was.
         """
-        self.vocab_size = _validate.integer(vocab_size, "vocab_size")
-        if self.vocab_size ** self.n >= 2 ** 62:
-            raise _validate.invalid("n", f"an order whose n-grams fit in int64 codes for |V| = {self.vocab_size}", self.n)
-        corpus = self._check_corpus(corpus)
+        vocab_size = _validate.integer(vocab_size, "vocab_size")
+        if vocab_size ** self.n >= 2 ** 62:
+            raise _validate.invalid("n", f"an order whose n-grams fit in int64 codes for |V| = {vocab_size}", self.n)
+        corpus = self._check_corpus(corpus, vocab_size)
         if len(corpus) < self.n:
             raise _validate.invalid("corpus", f"at least n = {self.n} tokens", f"{len(corpus)} tokens")
-        self._grams, self._gram_counts = np.unique(self._codes(corpus, self.n), return_counts=True)
+        grams, gram_counts = np.unique(self._codes(corpus, self.n, vocab_size), return_counts=True)
         # Contexts are counted where they are followed by a token, so that
         # the probabilities of a context's continuations sum to one.
-        ctx = self._codes(corpus[:-1], self.n - 1) if self.n > 1 else np.zeros(len(corpus), np.int64)
+        ctx = (self._codes(corpus[:-1], self.n - 1, vocab_size) if self.n > 1
+               else np.zeros(len(corpus), np.int64))
         self._ctx, self._ctx_counts = np.unique(ctx, return_counts=True)
+        self._grams, self._gram_counts = grams, gram_counts
+        self.vocab_size = vocab_size
         return self
+
+    def _check_fitted(self):
+        if self.vocab_size is None:
+            raise RuntimeError("This NGramLM is not fitted yet: call `fit(corpus, vocab_size)` first.")
 
     @staticmethod
     def _lookup(keys, counts, query):
@@ -602,27 +817,47 @@ class NGramLM:
 
         Raises:
             RuntimeError: if the model is not fitted.
-            ValueError: for a `start` below `n - 1` or beyond the corpus.
+            ValueError: for a corpus that is not 1-D indices in `[0, vocab_size)`
+                or is shorter than `n`, or a `start` below `n - 1` or beyond the corpus.
         """
-        if self.vocab_size is None:
-            raise RuntimeError("This NGramLM is not fitted yet: call `fit(corpus, vocab_size)` first.")
-        corpus = self._check_corpus(corpus)
+        self._check_fitted()
+        corpus = self._check_corpus(corpus, self.vocab_size)
+        if len(corpus) < self.n:
+            raise _validate.invalid("corpus", f"at least n = {self.n} tokens (n - 1 of context "
+                                    "and one to score)", f"{len(corpus)} tokens")
         start = self.n - 1 if start is None else start
         if isinstance(start, bool) or not isinstance(start, numbers.Integral) or not (
             self.n - 1 <= start < len(corpus)
         ):
             raise _validate.invalid("start", f"an integer in [{self.n - 1}, {len(corpus)})", start)
         window = corpus[start - self.n + 1:]
-        gram_n = self._lookup(self._grams, self._gram_counts, self._codes(window, self.n))
-        ctx = self._codes(window[:-1], self.n - 1) if self.n > 1 else np.zeros(len(gram_n), np.int64)
+        V = self.vocab_size
+        gram_n = self._lookup(self._grams, self._gram_counts, self._codes(window, self.n, V))
+        ctx = self._codes(window[:-1], self.n - 1, V) if self.n > 1 else np.zeros(len(gram_n), np.int64)
         ctx_n = self._lookup(self._ctx, self._ctx_counts, ctx)
         return np.asarray(add_alpha_prob(gram_n, ctx_n, self.vocab_size, self.alpha))
 
     def prob(self, context, token):
-        """P(token | context) for one context of n - 1 indices."""
+        """P(token | context) for one context of n - 1 indices.
+
+        Raises:
+            RuntimeError: if the model is not fitted.
+            ValueError: if `context` is not n - 1 integer indices in
+                `[0, vocab_size)` or `token` is not one.
+        """
+        self._check_fitted()
+        if isinstance(context, (str, bytes)) or not isinstance(context, collections.abc.Iterable):
+            raise _validate.invalid("context", f"{self.n - 1} token indices", context)
         context = list(context)
         if len(context) != self.n - 1:
             raise _validate.invalid("context", f"{self.n - 1} token indices", context)
+        bad = [i for i in context if not _validate.is_integer(i) or not 0 <= i < self.vocab_size]
+        if bad:
+            raise _validate.invalid("context", f"integer token indices in [0, {self.vocab_size})",
+                                    bad[:5])
+        if not _validate.is_integer(token) or not 0 <= token < self.vocab_size:
+            raise _validate.invalid("token", f"an integer token index in [0, {self.vocab_size})",
+                                    token)
         return float(self.token_probs(np.array(context + [token]), start=self.n - 1)[0])
 
     def perplexity(self, corpus, start=None):
@@ -647,7 +882,13 @@ def perplexity_from_nll(mean_nll):
 
     Returns:
         exp(mean_nll): a Python float for a number (`inf` past float range), an
-        array or a tensor for an array or a tensor.
+        array or a tensor for an array or a tensor. NaN gives NaN (a diverged
+        loss has no perplexity); it is passed on, not refused, because the
+        Keras metric and `TrainingCurves` report it as it is.
+
+    Raises:
+        ValueError: for a bool, a string, None or anything else that is not a
+            real number, an array of real numbers or a backend tensor.
 
     Example:
         >>> perplexity_from_nll(0.0)  # every observed token had probability 1
@@ -655,14 +896,25 @@ def perplexity_from_nll(mean_nll):
         >>> round(perplexity_from_nll(-math.log(0.25)), 9)  # probability 1/4 each
         4.0
     """
+    expected = "a mean negative log-likelihood: a real number, an array or a tensor"
+    if isinstance(mean_nll, (bool, np.bool_, str, bytes)) or mean_nll is None:
+        raise _validate.invalid("mean_nll", expected, mean_nll)
     if isinstance(mean_nll, numbers.Real):
         try:
             return math.exp(mean_nll)
         except OverflowError:
             return math.inf
     if isinstance(mean_nll, (np.ndarray, np.generic, list, tuple)):
+        try:
+            values = np.asarray(mean_nll)
+        except ValueError:  # ragged nested lists
+            raise _validate.invalid("mean_nll", expected, mean_nll) from None
+        if values.dtype.kind not in "iuf":
+            raise _validate.invalid("mean_nll", expected, _D(f"{_validate.brief(mean_nll)} of dtype {values.dtype}"))
         with np.errstate(over="ignore"):
-            return np.exp(np.asarray(mean_nll, dtype=np.float64))
+            return np.exp(values.astype(np.float64))
+    if not (hasattr(mean_nll, "shape") and hasattr(mean_nll, "dtype")):
+        raise _validate.invalid("mean_nll", expected, _D(f"{_validate.brief(mean_nll)} ({type(mean_nll).__name__})"))
     from keras import ops  # a tensor: keras is loaded already
 
     return ops.exp(mean_nll)
@@ -688,8 +940,9 @@ def perplexity(probs, targets=None):
         The perplexity, a Python float (`inf` if an observed probability is 0).
 
     Raises:
-        ValueError: if there are no probabilities, a value is outside [0, 1],
-            or `targets` has the wrong shape or out-of-range indices.
+        ValueError: if there are no probabilities, `probs` is not numbers (bools
+            and strings are refused), a value is outside [0, 1] or NaN, or
+            `targets` has the wrong shape, a non-integer dtype or out-of-range indices.
 
     Example:
         >>> perplexity([0.25, 0.25, 0.25])
@@ -697,12 +950,24 @@ def perplexity(probs, targets=None):
         >>> round(perplexity(np.full((2, 5, 10), 0.1), targets=np.zeros((2, 5), int)), 6)
         10.0
     """
-    probs = np.asarray(probs, dtype=np.float64)
+    try:
+        values = np.asarray(probs)
+    except ValueError:  # ragged nested lists
+        raise _validate.invalid("probs", "a rectangular array of probabilities", probs) from None
+    if values.dtype.kind not in "iuf" or _has_bool(probs):
+        raise _validate.invalid("probs", "probabilities (numbers in [0, 1])",
+                                _D(f"{_validate.brief(probs)} of dtype {values.dtype}"))
+    probs = values.astype(np.float64)
     if targets is not None:
-        targets = np.asarray(targets)
+        raw_targets = targets
+        try:
+            targets = np.asarray(targets)
+        except ValueError:
+            raise _validate.invalid("targets", "a rectangular array of integer indices",
+                                    targets) from None
         if probs.ndim < 1 or targets.shape != probs.shape[:-1]:
             raise _validate.invalid("targets", f"an integer array of shape {probs.shape[:-1]}", f"shape {targets.shape}")
-        if not np.issubdtype(targets.dtype, np.integer) or (
+        if not np.issubdtype(targets.dtype, np.integer) or _has_bool(raw_targets) or (
             targets.size and (targets.min() < 0 or targets.max() >= probs.shape[-1])
         ):
             raise _validate.invalid("targets", f"integer indices in [0, {probs.shape[-1]})", targets.ravel()[:5])

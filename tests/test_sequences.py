@@ -263,3 +263,59 @@ def test_module_doctests():
 
     result = doctest.testmod(sequences, extraglobs={"np": np})
     assert result.attempted > 0 and result.failed == 0
+
+
+# ------------------------------------------------- check_mask / pad_truncate on every backend
+
+
+def _run_traced(fn, x):
+    """`fn(x)` inside the backend's tracer (tf.function, jax.jit), where values are symbolic."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn)(x)
+    if backend == "jax":
+        import jax
+
+        return jax.jit(fn)(x)
+    pytest.skip(f"no tracer helper for the {backend} backend")
+
+
+@pytest.mark.backend
+def test_check_mask_refuses_values_other_than_0_1_in_arrays_and_backend_tensors():
+    from keras import ops
+
+    x = np.zeros((2, 3, 4), "float32")
+    ok = sequences.check_mask(x, ops.convert_to_tensor(np.array([[1, 1, 0]] * 2, "float32")))
+    assert ops.convert_to_numpy(ok).tolist() == [[True, True, False]] * 2
+    for bad in (np.full((2, 3), 2), np.full((2, 3), 0.5, "float32"), np.full((2, 3), np.nan)):
+        with pytest.raises(ValueError, match=r"`mask`, expected booleans \(or 0/1\)"):
+            sequences.check_mask(x, bad)
+        with pytest.raises(ValueError, match=r"`mask`, expected booleans \(or 0/1\)"):
+            sequences.check_mask(x, ops.convert_to_tensor(bad))
+
+
+@pytest.mark.backend
+def test_check_mask_inside_a_traced_function_checks_the_shape_only():
+    from keras import ops
+
+    x = np.zeros((2, 3, 4), "float32")
+    mask = np.array([[1, 0, 1], [1, 1, 0]], "float32")
+    out = _run_traced(lambda m: sequences.check_mask(x, m), mask)
+    assert ops.convert_to_numpy(out).tolist() == mask.astype(bool).tolist()
+    with pytest.raises(ValueError, match=r"`mask`, expected a mask of shape"):
+        _run_traced(lambda m: sequences.check_mask(x, m), mask[:, :2])
+
+
+@pytest.mark.backend
+def test_pad_truncate_refuses_ids_that_would_wrap_in_int32_on_every_backend():
+    import keras
+
+    with pytest.raises(ValueError, match="fit in int32.*got 4294967296 in sequence 0"):
+        sequences.pad_truncate([[2 ** 32, 5]], 3)
+    padded = sequences.pad_truncate([[2 ** 31 - 1, 5]], 3)
+    embedded = keras.layers.Embedding(10, 2, mask_zero=True).compute_mask(padded % 10)
+    assert keras.ops.convert_to_numpy(embedded).tolist() == [[True, True, False]]
