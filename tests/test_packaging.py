@@ -231,3 +231,16 @@ def test_importing_every_submodule_leaves_global_state_alone():
     assert added and all(name.startswith("d2lite>") for name in added), added
     for key in before:
         assert after[key] == before[key], key
+
+
+def test_doctests_run_through_pytest_only():
+    # `pytest --doctest-modules d2lite` runs every example; no test file keeps a harness of its own.
+    import ast
+
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                assert not (node.value.id == "doctest" and node.attr in (
+                    "testmod", "DocTestRunner", "DocTestFinder")), f"{path.name}: {node.attr}"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--doctest-modules d2lite" in makefile

@@ -258,12 +258,6 @@ def test_lm_dataset_rejects_bad_arguments():
         sequences.lm_dataset(np.arange(100), batch_size=2, num_steps=500)
 
 
-def test_module_doctests():
-    import doctest
-
-    result = doctest.testmod(sequences, extraglobs={"np": np})
-    assert result.attempted > 0 and result.failed == 0
-
 
 # ------------------------------------------------- check_mask / pad_truncate on every backend
 

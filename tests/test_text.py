@@ -352,9 +352,3 @@ def test_perplexity_rejects_bad_input(probs, targets, match):
     with pytest.raises(ValueError, match=match):
         text.perplexity(probs, targets)
 
-
-def test_module_doctests():
-    import doctest
-
-    result = doctest.testmod(text, extraglobs={"np": np})
-    assert result.attempted > 0 and result.failed == 0
