@@ -109,3 +109,49 @@ def test_number_array_and_call_turn_errors_into_feedback():
     with pytest.raises(check.CheckFailed, match=r"^f\(3\) raised ZeroDivisionError: division"):
         _core._call("f(3)", lambda x: x / 0, 3)
 
+
+
+# ----------------------------------------------------------------- the time limit
+
+# The checks that run a student's code (a function or a model), each with a time limit.
+TIMED = ["check_k_step_forecast", "check_perplexity", "check_clip_gradients", "check_gru_step",
+         "check_lstm_step", "check_bidirectional", "check_stacked_num_params",
+         "check_stock_windows", "check_stock_metrics", "check_ising_model",
+         "check_ising_crossing"]
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_checks_that_run_student_code_take_a_documented_timeout(name):
+    fn = getattr(check, name)
+    parameters = inspect.signature(fn).parameters
+    if name not in TIMED:
+        assert "timeout" not in parameters
+        return
+    timeout = parameters["timeout"]
+    assert timeout.kind is inspect.Parameter.KEYWORD_ONLY and timeout.default is None
+    assert "timeout: seconds" in inspect.getdoc(fn) and "d2lite.check.TIMEOUT" in inspect.getdoc(fn)
+
+
+def test_the_default_time_limit_is_documented():
+    assert check.TIMEOUT == _core.DEFAULT_TIMEOUT == 10.0
+    assert "TIMEOUT" in check.__doc__ and "timeout=" in check.__doc__
+    assert "Windows" in check.__doc__ and "main thread" in check.__doc__
+    assert "TIMEOUT" not in check.__all__  # a setting, not a check
+
+
+def test_array_and_scalar_accept_numbers_only():
+    assert _core._array([1, 2.5], "`f`").dtype == np.float64
+    assert type(_core._array(np.zeros(2).view(np.matrix), "`f`")) is np.ndarray
+    for bad, message in [(None, "got None"), ("1.5", "string"), (True, "bool"),
+                         ([True, False], "booleans"), ([1.0, np.nan], "NaN"),
+                         ([np.inf], "infinity"), ([], "empty"), ([[1], [1, 2]], "different lengths"),
+                         ([None, 1.0], "holds None"), ([1j], "complex")]:
+        with pytest.raises(check.CheckFailed, match=message):
+            _core._array(bad, "`f`")
+    assert _core._scalar(np.float32(2.5), "`f` should return a number") == 2.5
+    assert _core._scalar(np.array([[3]]), "`f` should return a number") == 3.0
+    for bad, message in [(None, "got None"), ("2.5", "string"), (False, "bool"),
+                         (np.ones(2), r"shape \(2,\)"), (float("nan"), "not a finite number"),
+                         (1j, "complex"), (10**400, "too large")]:
+        with pytest.raises(check.CheckFailed, match=message):
+            _core._scalar(bad, "`f` should return a number")

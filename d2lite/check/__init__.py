@@ -13,12 +13,33 @@ notebooks: `sequences` (01), `language` (02-04), `gated` (05-06),
 `architectures` (07-08), `stocks` (09) and `ising` (10); `_core` holds what they
 share. Importing this package does not import Keras: the checks that need it
 import it when they run.
+
+A student's code is untrusted: whatever it does (raise, loop forever, return None,
+a string, NaN, an object that claims to equal everything, change its inputs), a
+check answers with a `CheckFailed` that says what was called with what and what
+went wrong. Each call of a student's function or model may take at most
+``TIMEOUT`` seconds (10 by default), after which the check fails with "... did
+not return within 10 s: an endless loop?". Every check that calls a student's
+code also takes ``timeout=`` (seconds; ``math.inf`` for no limit)::
+
+    check.TIMEOUT = 30                       # for every check from now on
+    check.check_gru_step(gru_step, timeout=60)  # for this one
+
+The limit uses ``SIGALRM``: where that does not exist (Windows) or outside the main
+thread, student code runs without a limit. Jupyter runs cells in the main thread.
+
+Arguments that the instructor passes (`tau`, `n_train`, `L`, `gap`, ...) are
+validated too: a bad one raises `ValueError` naming it and the value received.
 """
 
-from d2lite.check._core import CheckFailed
+from d2lite.check._core import DEFAULT_TIMEOUT, CheckFailed
 from d2lite.check.architectures import check_bidirectional, check_stacked_num_params
 from d2lite.check.gated import check_gru_step, check_lstm_step
-from d2lite.check.ising import check_ising_crossing, check_ising_labels, check_ising_model
+from d2lite.check.ising import (
+    check_ising_crossing,
+    check_ising_labels,
+    check_ising_model,
+)
 from d2lite.check.language import check_clip_gradients, check_perplexity, check_vocab
 from d2lite.check.sequences import check_k_step_forecast
 from d2lite.check.stocks import (
@@ -28,6 +49,9 @@ from d2lite.check.stocks import (
     check_stock_split,
     check_stock_windows,
 )
+
+TIMEOUT = DEFAULT_TIMEOUT
+"""Seconds that each call of a student's code may take (``math.inf``: no limit)."""
 
 __all__ = [
     "CheckFailed",

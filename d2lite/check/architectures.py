@@ -3,7 +3,18 @@ parameter count of a stacked language model)."""
 
 import numpy as np
 
-from d2lite.check._core import _call, _diagnose, _fail, _ok, _same
+from d2lite.check._core import (
+    _array,
+    _call,
+    _describe,
+    _diagnose,
+    _fail,
+    _NAN_HINT,
+    _finite,
+    _frozen,
+    _ok,
+    _same,
+)
 
 __all__ = ["check_bidirectional", "check_stacked_num_params"]
 
@@ -12,6 +23,8 @@ def _tanh_step(seed, d, h):
     """A tanh RNN step (x_t, H) -> H' with fixed random weights, for the checks."""
     rng = np.random.default_rng(seed)
     W, U, b = rng.normal(size=(d, h)), rng.normal(scale=0.5, size=(h, h)), rng.normal(size=h)
+    for weights in (W, U, b):
+        weights.setflags(write=False)
     return lambda x, H: np.tanh(np.asarray(x) @ W + np.asarray(H) @ U + b)
 
 
@@ -24,7 +37,7 @@ def _run_loop(step, X, H, times):
     return np.stack(states, axis=1)
 
 
-def check_bidirectional(bidirectional):
+def check_bidirectional(bidirectional, *, timeout=None):
     """Check a from-scratch bidirectional RNN, `bidirectional(forward_step, backward_step, X, H0)`.
 
     .. math:: \\overrightarrow{\\mathbf H}_t = f(\\mathbf X_t, \\overrightarrow{\\mathbf H}_{t-1}),
@@ -40,8 +53,11 @@ def check_bidirectional(bidirectional):
     after step T. The answer has shape `(batch, T, 2h)`, the forward state
     first (Keras's `Bidirectional(merge_mode="concat")`).
 
+    `X` and `H0` are passed read-only: the function must not change them.
+
     Args:
         bidirectional: the student's function.
+        timeout: seconds the function may take (default `d2lite.check.TIMEOUT`).
 
     Returns:
         A "Correct: ..." message.
@@ -50,7 +66,9 @@ def check_bidirectional(bidirectional):
         CheckFailed: naming the mistake (concatenation along time, the halves
             swapped, the backward states left in reversed order, a backward loop
             that runs forwards, the forward step used twice, the backward RNN
-            started from the forward one's last state, `H0` ignored).
+            started from the forward one's last state, `H0` ignored, `X` or `H0`
+            changed), or that the function raised, did not return in time, or
+            returned something that is not an array of finite numbers.
 
     Example:
         >>> def bidirectional(forward_step, backward_step, X, H0):
@@ -72,14 +90,6 @@ def check_bidirectional(bidirectional):
     rng = np.random.default_rng(72)
     X = rng.normal(size=(n, T, d))
     H0 = rng.normal(scale=0.5, size=(n, h))
-    X_given, H0_given = X.copy(), H0.copy()
-    result = _call(f"bidirectional(forward_step, backward_step, X, H0) with X of shape {X.shape} "
-                   f"and H0 of shape {H0.shape}",
-                   lambda: np.asarray(bidirectional(forward_step, backward_step, X_given,
-                                                    H0_given), dtype=float))
-    if not (np.array_equal(X_given, X) and np.array_equal(H0_given, H0)):
-        _fail("your function changed X or H0 in place; reverse with a view or a copy "
-              "(X[:, ::-1] or np.flip(X, axis=1)) instead of assigning into X.")
 
     def backwards(step=backward_step, X=X, H=H0):
         """The states of a backward loop, stored at the position of the step they read."""
@@ -87,6 +97,16 @@ def check_bidirectional(bidirectional):
 
     forward, backward = _run_loop(forward_step, X, H0, range(T)), backwards()
     right = np.concatenate([forward, backward], axis=-1)
+    X_given, H0_given = _frozen(X), _frozen(H0)
+    in_place = ("your function changed X or H0 in place; reverse with a view or a copy "
+                "(X[:, ::-1] or np.flip(X, axis=1)) instead of assigning into X.")
+    call = (f"bidirectional(forward_step, backward_step, X, H0) with X of shape {X.shape} "
+            f"and H0 of shape {H0.shape}")
+    result = _call(call, bidirectional, forward_step, backward_step, X_given, H0_given,
+                   timeout=timeout, read_only=in_place)
+    if not (np.array_equal(X_given, X) and np.array_equal(H0_given, H0)):
+        _fail(in_place)
+    result = _array(result, f"what {call} returned", finite=False, empty=True, timeout=timeout)
     if result.shape == (n, 2 * T, h):
         _fail(f"the result has shape {result.shape}: the two directions were stacked along "
               f"the time axis. Concatenate them along the features (axis=-1) to get "
@@ -102,6 +122,7 @@ def check_bidirectional(bidirectional):
     if result.shape != right.shape:
         _fail(f"the result has shape {result.shape}; expected (batch, T, 2h) = {right.shape} "
               f"for X of shape {X.shape} and h = {h}.")
+    _finite(result, f"what {call} returned")
     if _same(result, right, atol=1e-6):
         return _ok("H_t = [forward H_t ; backward H_t], the backward state at t summarising "
                    "X_t, ..., X_T.")
@@ -160,15 +181,30 @@ def _lm_params(V, h, L, cell, gates=None, first_input=None, other_input=None,
 
 
 def _count(got, call):
-    """A parameter count returned by `call` as an int, or CheckFailed."""
-    if isinstance(got, bool) or not isinstance(got, (int, np.integer)) and not (
+    """A parameter count returned by `call` as an int, or CheckFailed.
+
+    An int (Python or NumPy, not a bool) or a float with an integer value, such as
+    `model.count_params()` or a formula with a division gives; nothing else, whatever
+    its ``__eq__`` says.
+    """
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)) and not (
         isinstance(got, (float, np.floating)) and float(got).is_integer()
     ):
-        _fail(f"{call} returned {got!r}; a parameter count is an integer.")
-    return int(got)
+        if got is None:
+            _fail(f"{call} returned None: does the function end with `return ...`? A parameter "
+                  "count is an integer.")
+        if isinstance(got, (float, np.floating)) and not np.isfinite(got):
+            _fail(f"{call} returned {float(got)}, which is not a finite number ({_NAN_HINT}); a "
+                  "parameter count is an integer.")
+        shown = repr(float(got)) if isinstance(got, (float, np.floating)) else _describe(got)
+        _fail(f"{call} returned {shown}; a parameter count is an integer.")
+    count = int(got)
+    if count < 0:
+        _fail(f"{call} returned {count:,}; a parameter count is never negative.")
+    return count
 
 
-def check_stacked_num_params(num_params):
+def check_stacked_num_params(num_params, *, timeout=None):
     """Check `num_params(vocab_size, units, num_layers, cell)`, the size of a stacked language model.
 
     The model is `d2lite.networks.language_model(vocab_size, cell, units,
@@ -182,6 +218,7 @@ def check_stacked_num_params(num_params):
 
     Args:
         num_params: the student's function, returning an integer.
+        timeout: seconds each call may take (default `d2lite.check.TIMEOUT`).
 
     Returns:
         A "Correct: ..." message.
@@ -189,7 +226,9 @@ def check_stacked_num_params(num_params):
     Raises:
         CheckFailed: naming the mistake for the first configuration that is
             wrong (every layer reading the one-hot input, one layer counted,
-            the gates forgotten, the output layer or the biases left out).
+            the gates forgotten, the output layer or the biases left out), or
+            that the function raised, did not return in time, or returned
+            something that is not an integer.
 
     Example:
         >>> def num_params(vocab_size, units, num_layers, cell):
@@ -204,7 +243,7 @@ def check_stacked_num_params(num_params):
              (40, 64, 4, "gru"), (28, 32, 3, "rnn")]
     for V, h, L, cell in cases:
         call = f"num_params(vocab_size={V}, units={h}, num_layers={L}, cell={cell!r})"
-        got = _count(_call(call, num_params, V, h, L, cell), call)
+        got = _count(_call(call, num_params, V, h, L, cell, timeout=timeout), call)
         right = _lm_params(V, h, L, cell)
         if got == right:
             continue

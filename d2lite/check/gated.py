@@ -8,7 +8,16 @@ message can name it. Keras is imported only when a check runs.
 
 import numpy as np
 
-from d2lite.check._core import _array, _diagnose, _fail, _ok, _same
+from d2lite.check._core import (
+    _array,
+    _call,
+    _describe,
+    _diagnose,
+    _fail,
+    _finite,
+    _ok,
+    _same,
+)
 
 __all__ = ["check_gru_step", "check_lstm_step"]
 
@@ -98,7 +107,22 @@ def _gru_mistakes(X, H, kernel, rec, bias):
     ]
 
 
-def check_gru_step(gru_step):
+def _kind_of(result):
+    """What a step returned instead of a pair: 'ndarray of shape (2, 3)', 'None', ..."""
+    if isinstance(result, np.ndarray):
+        return f"ndarray of shape {result.shape}"
+    if isinstance(result, (tuple, list)):
+        return type(result).__name__
+    return _describe(result)
+
+
+def _shapes(names, arrays):
+    """'X of shape (2, 4), H_prev (2, 3), ...' for a call's description."""
+    return ", ".join(f"{name} {a.shape}" if i else f"{name} of shape {a.shape}"
+                     for i, (name, a) in enumerate(zip(names, arrays)))
+
+
+def check_gru_step(gru_step, *, timeout=None):
     """Check a NumPy GRU step written from Keras's fused weights.
 
     `gru_step(X, H_prev, kernel, recurrent_kernel, bias)` gets `X` of shape
@@ -114,10 +138,13 @@ def check_gru_step(gru_step):
         \\tilde H = \\tanh(X W_{xh} + (R \\odot H) W_{hh} + b_h),\\quad
         H_t = Z \\odot H + (1 - Z) \\odot \\tilde H.
 
-    The answer is compared with `d2lite.layers.GRUCell` given the same weights.
+    The answer is compared with `d2lite.layers.GRUCell` given the same weights,
+    computed before the student's function runs; the function gets copies (it may
+    change them).
 
     Args:
         gru_step: the student's function.
+        timeout: seconds each call may take (default `d2lite.check.TIMEOUT`).
 
     Returns:
         A "Correct: ..." message.
@@ -125,7 +152,9 @@ def check_gru_step(gru_step):
     Raises:
         CheckFailed: naming the mistake (Z and 1 - Z swapped, the gate order, the
             reset gate after the product, no reset gate, a sigmoid candidate, the
-            candidate returned, missing biases, a wrong shape).
+            candidate returned, missing biases, a wrong shape), or that the function
+            raised, did not return in time, or returned something that is not an
+            array of finite numbers.
 
     Example:
         >>> def gru_step(X, H, kernel, recurrent_kernel, bias):
@@ -140,13 +169,18 @@ def check_gru_step(gru_step):
         >>> check_gru_step(gru_step)
         'Correct: Z, R and H_tilde from the fused weights in the order z, r, h, and H_t = Z * H_prev + (1 - Z) * H_tilde.'
     """
+    call = "`gru_step(X, H_prev, kernel, recurrent_kernel, bias)`"
+    names = ("X", "H_prev", "kernel", "recurrent_kernel", "bias")
     for X, H, _, kernel, rec, bias in _cases(3, seed=5):
-        args = [a.copy() for a in (X, H, kernel, rec, bias)]
-        result = _array(gru_step(*args), "`gru_step(X, H_prev, kernel, recurrent_kernel, bias)`")
         [right] = _reference_step("GRUCell", X, [H], kernel, rec, bias)
+        args = [a.copy() for a in (X, H, kernel, rec, bias)]
+        result = _call(f"gru_step(X, H_prev, kernel, recurrent_kernel, bias) with "
+                       f"{_shapes(names, args)}", gru_step, *args, timeout=timeout)
+        result = _array(result, call, finite=False, empty=True, timeout=timeout)
         if result.shape != right.shape:
             _fail(f"for X of shape {X.shape} and H_prev of shape {H.shape} the new state has "
                   f"shape {right.shape} (batch, units); got {result.shape}. Return H_t only.")
+        _finite(result, f"the new state returned by {call}")
         if _same(result, right, atol=1e-6):
             continue
         _diagnose(result, _gru_mistakes(X, H, kernel, rec, bias), atol=1e-6, otherwise=(
@@ -193,7 +227,7 @@ def _lstm_mistakes(X, H, C, kernel, rec, bias, right):
     ]
 
 
-def check_lstm_step(lstm_step):
+def check_lstm_step(lstm_step, *, timeout=None):
     """Check a NumPy LSTM step written from Keras's fused weights.
 
     `lstm_step(X, H_prev, C_prev, kernel, recurrent_kernel, bias)` gets `X` of
@@ -207,10 +241,13 @@ def check_lstm_step(lstm_step):
         I, F, O = \\sigma(\\cdot),\\quad \\tilde C = \\tanh(\\cdot),\\quad
         C_t = F \\odot C_{t-1} + I \\odot \\tilde C,\\quad H_t = O \\odot \\tanh(C_t).
 
-    The answer is compared with `d2lite.layers.LSTMCell` given the same weights.
+    The answer is compared with `d2lite.layers.LSTMCell` given the same weights,
+    computed before the student's function runs; the function gets copies (it may
+    change them).
 
     Args:
         lstm_step: the student's function.
+        timeout: seconds each call may take (default `d2lite.check.TIMEOUT`).
 
     Returns:
         A "Correct: ..." message.
@@ -218,7 +255,9 @@ def check_lstm_step(lstm_step):
     Raises:
         CheckFailed: naming the mistake (the gate order, forget and input gates
             swapped, a missing tanh, H_t from the wrong memory, a sigmoid
-            candidate, (C_t, H_t) returned in the wrong order, wrong shapes).
+            candidate, (C_t, H_t) returned in the wrong order, wrong shapes), or
+            that the function raised, did not return in time, or returned
+            something that is not a pair of arrays of finite numbers.
 
     Example:
         >>> def lstm_step(X, H, C, kernel, recurrent_kernel, bias):
@@ -230,19 +269,25 @@ def check_lstm_step(lstm_step):
         'Correct: I, F, C_tilde, O from the fused weights in the order i, f, c, o; C_t = F * C_prev + I * C_tilde and H_t = O * tanh(C_t).'
     """
     call = "`lstm_step(X, H_prev, C_prev, kernel, recurrent_kernel, bias)`"
+    names = ("X", "H_prev", "C_prev", "kernel", "recurrent_kernel", "bias")
     for X, H, C, kernel, rec, bias in _cases(4, seed=6):
+        H_right, C_right = _reference_step("LSTMCell", X, [H, C], kernel, rec, bias)
         args = [a.copy() for a in (X, H, C, kernel, rec, bias)]
-        result = lstm_step(*args)
+        result = _call(f"lstm_step(X, H_prev, C_prev, kernel, recurrent_kernel, bias) with "
+                       f"{_shapes(names, args)}", lstm_step, *args, timeout=timeout)
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             _fail(f"{call} should return the pair (H_t, C_t): the output and the new memory, "
-                  f"got {type(result).__name__}"
-                  f"{f' of length {len(result)}' if isinstance(result, (tuple, list)) else ''}.")
-        H_new, C_new = (_array(r, f"{name} returned by {call}")
+                  f"got {_kind_of(result)}"
+                  f"{f' of length {len(result)}' if isinstance(result, (tuple, list)) else ''}"
+                  f"{': does the function end with `return H_t, C_t`?' if result is None else '.'}")
+        H_new, C_new = (_array(r, f"{name} returned by {call}", finite=False, empty=True,
+                               timeout=timeout)
                         for r, name in zip(result, ("H_t", "C_t")))
-        H_right, C_right = _reference_step("LSTMCell", X, [H, C], kernel, rec, bias)
         if H_new.shape != H_right.shape or C_new.shape != C_right.shape:
             _fail(f"for X of shape {X.shape} and states of shape {H.shape}, H_t and C_t have "
                   f"shape {H_right.shape} each; got {H_new.shape} and {C_new.shape}.")
+        for part, name in ((H_new, "H_t"), (C_new, "C_t")):
+            _finite(part, f"{name} returned by {call}")
         if _same((H_new, C_new), (H_right, C_right), atol=1e-6):
             continue
         wrong_c = not _same(C_new, C_right, atol=1e-6)

@@ -5,10 +5,42 @@ when `check_ising_model` runs."""
 
 import numpy as np
 
-from d2lite.check._core import _call, _diagnose, _fail, _ok, _same
+from d2lite import _validate
+from d2lite.check._core import (
+    CheckFailed,
+    _array,
+    _call,
+    _describe,
+    _diagnose,
+    _fail,
+    _given_array,
+    _given_number,
+    _integer,
+    _limited,
+    _message,
+    _ok,
+    _read,
+    _same,
+    _scalar,
+    _timed_out,
+    _TimedOut,
+    _timeout,
+)
 from d2lite.ising import CRITICAL_TEMPERATURE
 
 __all__ = ["check_ising_labels", "check_ising_model", "check_ising_crossing"]
+
+
+def _labels(labels, name):
+    """The student's labels as a plain array of numbers or booleans, or CheckFailed."""
+    if labels is None or isinstance(labels, (str, bytes)):
+        _fail(f"`{name}` should be an array of 0/1 labels, got {_describe(labels)}.")
+    y = _read(f"`{name}`", lambda: np.array(labels), message=lambda error: (
+        f"`{name}` should be an array of 0/1 labels, got {_describe(labels)} ({error})."))
+    if y.dtype.kind not in "biuf":
+        _fail(f"`{name}` should be an array of 0/1 labels (numbers or booleans), got "
+              f"{_describe(y)}.")
+    return y
 
 
 def check_ising_labels(labels, train_mask, temperatures, *, gap):
@@ -26,7 +58,10 @@ def check_ising_labels(labels, train_mask, temperatures, *, gap):
 
     Raises:
         CheckFailed: labels flipped or switching at the wrong temperature,
-            a mask that keeps temperatures near T_c or drops far ones, wrong shapes.
+            a mask that keeps temperatures near T_c or drops far ones, wrong shapes,
+            labels that are not numbers 0/1 or booleans, a mask that is not boolean.
+        ValueError: `temperatures` is not a non-empty array of finite positive
+            numbers, or `gap` is not a finite number >= 0.
 
     Example:
         >>> T = np.array([1.0, 2.2, 2.3, 3.0])
@@ -34,9 +69,12 @@ def check_ising_labels(labels, train_mask, temperatures, *, gap):
         'Correct: 2 ordered and 2 disordered configurations; training on 2 of 4 temperatures, 2 held out within 0.1 of T_c.'
     """
     T_c = CRITICAL_TEMPERATURE
-    T = np.asarray(temperatures, dtype=float).ravel()
+    T = _given_array(temperatures, "temperatures")
+    if not (T > 0).all():
+        raise _validate.invalid("temperatures", "positive temperatures", T[T <= 0][:3].tolist())
+    gap = _given_number(gap, "gap")
     expected = T < T_c
-    y = np.asarray(labels)
+    y = _labels(labels, "labels")
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.shape != T.shape:
@@ -53,7 +91,7 @@ def check_ising_labels(labels, train_mask, temperatures, *, gap):
         _fail(f"labels are wrong at T = {', '.join(f'{t:.3f}' for t in bad[:4])}: a configuration "
               f"is ordered (1) exactly when T < T_c = {T_c:.4f}, Onsager's "
               "2 / ln(1 + sqrt 2).")
-    mask = np.asarray(train_mask)
+    mask = _read("`train_mask`", lambda: np.array(train_mask))
     if mask.shape != T.shape or mask.dtype != bool:
         _fail(f"`train_mask` should be a boolean array of shape {T.shape}, got dtype {mask.dtype} "
               f"and shape {mask.shape}.")
@@ -134,16 +172,22 @@ def _recurrent_layers(layer):
 
 
 def _read_shape(layer):
-    """(time steps, features) that a recurrent layer reads; time steps None if unknown."""
+    """(time steps, values per step) that a recurrent layer reads; time steps None if unknown."""
     try:
         return tuple(layer.input.shape[1:])  # a layer called in a Sequential or functional model
     except (AttributeError, ValueError):  # called eagerly only, in a subclassed model
-        cell = getattr(getattr(layer, "forward_layer", layer), "cell", None)
-        kernel = getattr(cell, "kernel", None)
-        return None if kernel is None else (None, int(kernel.shape[0]))
+        pass
+    built = getattr(layer, "_build_shapes_dict", None)  # the shape it was built for (Keras 3)
+    if isinstance(built, dict) and built:
+        shape = next(iter(built.values()))
+        if isinstance(shape, (tuple, list)) and len(shape) == 3:
+            return tuple(shape[1:])
+    cell = getattr(getattr(layer, "forward_layer", layer), "cell", None)
+    kernel = getattr(cell, "kernel", None)
+    return None if kernel is None else (None, int(kernel.shape[0]))
 
 
-def check_ising_model(model, L=10):
+def check_ising_model(model, L=10, *, timeout=None):
     """Check a classifier that reads an L×L lattice as L time steps of L spins.
 
     The model is called on random lattices (it need not be trained). Its output
@@ -153,18 +197,26 @@ def check_ising_model(model, L=10):
     uniform lattices with spins ±1, ±10 and ±100, on which an output that is not
     squashed into [0, 1] leaves it. Recurrent layers are found in nested models too.
 
+    The first recurrent layer must read L time steps (the rows); what each step
+    holds may be the L spins of a row or features computed from it (a `Dense`
+    before the recurrent layer).
+
     Args:
         model: a Keras model taking inputs of shape `(batch, L, L)`.
-        L: the lattice side (default 10).
+        L: the lattice side (default 10), an integer from 2 to 256.
+        timeout: seconds each call of the model may take (default
+            `d2lite.check.TIMEOUT`).
 
     Returns:
         A "Correct: ..." message.
 
     Raises:
-        CheckFailed: no recurrent layer, a recurrent layer that reads other
-            sequences than the L rows, an output layer that does not give
-            probabilities (a linear `Dense(1)`), or outputs that are not one
-            probability per lattice.
+        CheckFailed: not a Keras model, no recurrent layer, a recurrent layer
+            that reads other sequences than the L rows, an output layer that does
+            not give probabilities (a linear `Dense(1)`), outputs that are not
+            one probability per lattice (or NaN), a call that does not return in
+            time.
+        ValueError: `L` is not an integer from 2 to 256.
 
     Example:
         >>> model = keras.Sequential([keras.Input((10, 10)), keras.layers.GRU(4),
@@ -174,20 +226,46 @@ def check_ising_model(model, L=10):
     """
     import keras
 
+    L = _integer(L, "L", minimum=2)
+    if L > 256:  # the check builds lattices of L x L spins
+        raise _validate.invalid("L", "an integer from 2 to 256", L)
+    seconds = _timeout(timeout)
+    if not isinstance(model, keras.layers.Layer):
+        if callable(model) and not isinstance(model, type):
+            _fail(f"`model` should be a Keras model, got {_describe(model)}: pass the model "
+                  "it builds, e.g. check_ising_model(build_rnn()), not the function.")
+        _fail(f"`model` should be a Keras model (e.g. keras.Sequential([...])), got "
+              f"{_describe(model)}.")
+
+    own_call = getattr(type(model), "call", None)  # a subclassed model's: where it loops
+    if getattr(own_call, "__module__", "keras").startswith("keras"):
+        own_call = None
+
     def outputs(lattices):
-        return np.asarray(keras.ops.convert_to_numpy(model(lattices.astype("float32"))),
-                          dtype=float)
+        lattices = lattices.astype("float32")
+        call = f"model(lattices) with lattices of shape {lattices.shape}"
+        result = _limited(lambda: keras.ops.convert_to_numpy(model(lattices)), seconds,
+                          _timed_out(call, seconds, own_call))
+        return _array(result, f"what {call} returned", finite=False, timeout=seconds)
 
     rng = np.random.default_rng(0)
     spins = np.where(rng.random((2, L, L)) < 0.5, 1.0, -1.0)
     try:
         out = outputs(spins)
+    except CheckFailed:
+        raise
     except Exception as err:  # whatever the backend raises for a shape mismatch
-        _fail(f"the model cannot take a batch of lattices of shape (batch, {L}, {L}): {err}")
+        _fail(f"the model cannot take a batch of lattices of shape (batch, {L}, {L}): "
+              f"{_message(err)}", cause=err)
     if out.shape not in ((2, 1), (2,)):
         _fail(f"for 2 lattices the model returned shape {out.shape}; expected (2, 1): one "
               "probability of 'ordered' per lattice (end with Dense(1, activation='sigmoid')).")
-    wrong_layer = _non_probability(_output_source(model), width=out.size // 2)
+    if not np.isfinite(out).all():
+        _fail(f"for 2 lattices the model returned {out.ravel().round(3).tolist()}: NaN or "
+              "infinity instead of probabilities. Are its weights NaN (a training that "
+              "diverged)? Build it again, or lower the learning rate.")
+    wrong_layer = _read("the model's output layer",
+                        lambda: _non_probability(_output_source(model), width=out.size // 2))
     if wrong_layer:
         _fail(wrong_layer)
     if not np.all((out >= 0) & (out <= 1)):
@@ -201,6 +279,10 @@ def check_ising_model(model, L=10):
     scales = np.array([1.0, 10.0, 100.0])
     try:
         values = outputs(np.concatenate([s * probes for s in scales])).reshape(len(scales), -1)
+    except CheckFailed as err:
+        if isinstance(err.__cause__, _TimedOut):
+            raise
+        values = np.full((len(scales), 0), np.nan)
     except Exception:  # whatever the backend raises for another batch size
         values = np.full((len(scales), 0), np.nan)
     for scale, got in zip(scales, values):
@@ -209,20 +291,22 @@ def check_ising_model(model, L=10):
             _fail(f"for lattices of spins ±{scale:g} the model returned "
                   f"{got.round(3).tolist()}, which are not probabilities: end with "
                   "Dense(1, activation='sigmoid').")
-    recurrent = _recurrent_layers(model)
+    recurrent = _read("the model's layers", lambda: _recurrent_layers(model))
     if not recurrent:
         _fail("the model has no recurrent layer: the lab reads the lattice as a sequence, "
               "e.g. keras.layers.RNN(d2lite.layers.GRUCell(units)).")
-    shape = _read_shape(recurrent[0])
-    if shape is not None and (shape[1] != L or shape[0] not in (None, L)):
-        reads = (f"sequences of shape {shape}" if shape[0] is not None
-                 else f"{shape[1]} value(s) per time step")
-        _fail(f"the recurrent layer reads {reads}; expected ({L}, {L}): "
-              f"{L} time steps (the rows), each a vector of {L} spins.")
+    shape = _read("the recurrent layer's input shape", lambda: _read_shape(recurrent[0]))
+    expected = (f"expected ({L}, {L}): {L} time steps (the rows), each a vector of {L} spins "
+                "(or of features computed from one row)")
+    if shape is not None and shape[0] is not None and shape[0] != L:
+        _fail(f"the recurrent layer reads sequences of shape {shape}, {shape[0]} time steps: it "
+              f"reads {shape[1]} value(s) per time step; {expected}.")
+    if shape is not None and shape[0] is None and shape[1] != L:  # only the kernel tells
+        _fail(f"the recurrent layer reads {shape[1]} value(s) per time step; {expected}.")
     return _ok(f"the model reads {L} rows of {L} spins and gives one probability per lattice.")
 
 
-def check_ising_crossing(crossing):
+def check_ising_crossing(crossing, *, timeout=None):
     """Check `crossing(temperatures, probabilities)`, the T where a falling curve passes 0.5.
 
     It should interpolate linearly between the last temperature with
@@ -231,13 +315,16 @@ def check_ising_crossing(crossing):
     Args:
         crossing: the student's function; arguments are 1-D arrays, temperatures
             increasing and probabilities falling from about 1 to about 0.
+        timeout: seconds each call may take (default `d2lite.check.TIMEOUT`).
 
     Returns:
         A "Correct: ..." message.
 
     Raises:
         CheckFailed: a wrong value, with the curve it was tried on and the
-            expected answer (e.g. a grid temperature instead of an interpolation).
+            expected answer (e.g. a grid temperature instead of an interpolation),
+            or that the function raised, did not return in time, or returned
+            something other than one finite number.
 
     Example:
         >>> def crossing(t, p):
@@ -255,7 +342,8 @@ def check_ising_crossing(crossing):
     for t, p, expected in cases:
         t, p = np.array(t), np.array(p)
         call = f"crossing(temperatures={t.tolist()}, probabilities={p.tolist()})"
-        got = _call(call, lambda: float(crossing(t.copy(), p.copy())))
+        got = _scalar(_call(call, crossing, t.copy(), p.copy(), timeout=timeout),
+                      f"{call} should return one temperature", call=call, timeout=timeout)
         if _same(got, expected, atol=1e-9):
             continue
         wrong = f"{call} returned {got:.4g}, expected {expected:.4g}."

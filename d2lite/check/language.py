@@ -5,10 +5,67 @@ import collections
 
 import numpy as np
 
-from d2lite import text
-from d2lite.check._core import _diagnose, _fail, _number, _ok, _same
+from d2lite import _validate, text
+from d2lite.check._core import (
+    _array,
+    _call,
+    _describe,
+    _diagnose,
+    _fail,
+    _frozen,
+    _number,
+    _ok,
+    _read,
+    _same,
+)
 
 __all__ = ["check_vocab", "check_perplexity", "check_clip_gradients"]
+
+
+def _tokens(tokens):
+    """The instructor's `tokens` as a list of str, or ValueError."""
+    expected = "a non-empty list of tokens (strings)"
+    if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__iter__"):
+        raise _validate.invalid("tokens", expected, _validate.Described(_describe(tokens)))
+    tokens = list(tokens)
+    if not tokens:
+        raise _validate.invalid("tokens", expected, tokens)
+    for token in tokens:
+        if not isinstance(token, str):
+            raise _validate.invalid("tokens", expected,
+                                    _validate.Described(f"a list holding {_describe(token)}"))
+    return [str.__str__(token) for token in tokens]
+
+
+def _vocabulary(token_to_idx):
+    """The student's vocabulary as a plain dict str -> int, or CheckFailed saying what it holds.
+
+    Keys must be strings and indices integers (not bools, not floats), so that no
+    object that claims to equal everything, and no 1.0 for 1, passes.
+    """
+    if not isinstance(token_to_idx, dict):
+        got = "None" if token_to_idx is None else type(token_to_idx).__name__
+        _fail(f"expected a dict token -> index, got {got}.")
+    items = _read("the vocabulary", lambda: list(dict.items(token_to_idx)))
+    if not items:
+        _fail("the vocabulary is empty; it should hold '<unk>' and every token of the text.")
+    plain = {}
+    for token, index in items:
+        if not isinstance(token, str):
+            if isinstance(index, str):
+                _fail(f"the dict maps indices to tokens (e.g. {_describe(token)} -> "
+                      f"{_describe(index)}); it should map each token to its index, "
+                      "e.g. {'<unk>': 0, ...}.")
+            _fail(f"the keys should be the tokens (strings); got the key {_describe(token)}.")
+        token = str.__str__(token)
+        if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+            hint = (" (a float: use int indices, e.g. from enumerate)"
+                    if isinstance(index, (float, np.floating)) else "")
+            _fail(f"the index of {token!r} should be an integer, got {_describe(index)}{hint}.")
+        plain[token] = int(index)
+    if len(plain) != len(items):
+        _fail("some tokens appear twice among the keys; each token has one index.")
+    return plain
 
 
 def check_vocab(token_to_idx, tokens):
@@ -26,15 +83,16 @@ def check_vocab(token_to_idx, tokens):
         A "Correct: ..." message.
 
     Raises:
-        CheckFailed: naming the first rule broken and the tokens involved.
+        CheckFailed: naming the first rule broken and the tokens involved, or what
+            the dict holds that is not a token or an integer index.
+        ValueError: `tokens` is not a non-empty list of strings.
 
     Example:
         >>> check_vocab({"<unk>": 0, "a": 1, "b": 2, "c": 3}, list("abacab"))
         "Correct: 4 entries: '<unk>' at 0, then 3 tokens by descending frequency."
     """
-    if not isinstance(token_to_idx, dict):
-        _fail(f"expected a dict token -> index, got {type(token_to_idx).__name__}.")
-    counts = collections.Counter(tokens)
+    counts = collections.Counter(_tokens(tokens))
+    token_to_idx = _vocabulary(token_to_idx)
     if token_to_idx.get("<unk>") != 0:
         _fail(f"'<unk>' should have index 0, got {token_to_idx.get('<unk>')!r}: unknown tokens "
               "map to index 0, so it must come first.")
@@ -61,7 +119,7 @@ def check_vocab(token_to_idx, tokens):
                "descending frequency.")
 
 
-def check_perplexity(perplexity):
+def check_perplexity(perplexity, *, timeout=None):
     """Check a function `perplexity(probs)` of the probabilities given to the true tokens.
 
     .. math:: \\mathrm{PPL} = \\exp\\Big(-\\frac1n \\sum_{t=1}^n \\log p_t\\Big)
@@ -72,6 +130,7 @@ def check_perplexity(perplexity):
 
     Args:
         perplexity: the student's function taking a 1-D array of probabilities.
+        timeout: seconds each call may take (default `d2lite.check.TIMEOUT`).
 
     Returns:
         A "Correct: ..." message.
@@ -79,7 +138,8 @@ def check_perplexity(perplexity):
     Raises:
         CheckFailed: naming the mistake (a sum instead of a mean, the arithmetic
             mean of 1/p, the inverse (a missing minus sign), exp of the mean
-            probability).
+            probability), or that the function raised, did not return in time,
+            or returned something other than one finite number.
 
     Example:
         >>> check_perplexity(lambda p: float(np.exp(-np.mean(np.log(p)))))
@@ -87,10 +147,15 @@ def check_perplexity(perplexity):
     """
     def value_for(probs):
         return _number("`perplexity` should return one number for a 1-D array of "
-                       "probabilities", perplexity, probs.copy())
+                       "probabilities", perplexity, probs.copy(),
+                       call=f"perplexity(probs) with probs = {np.round(probs, 4).tolist()}",
+                       timeout=timeout)
 
     p = np.array([0.5, 0.25, 0.1, 0.8, 0.05])
     right = text.perplexity(p)
+    special = [(probs, what, text.perplexity(probs))
+               for probs, what in [(np.ones(6), "a perfect model (every p = 1)"),
+                                   (np.full(10, 1 / 28), "uniform guessing among 28 characters")]]
     value = value_for(p)
     if not _same(value, right, rtol=1e-6):
         _diagnose(value, [
@@ -104,16 +169,15 @@ def check_perplexity(perplexity):
                               f"expected {right:.4g}."),
             otherwise=(f"for p = {p.tolist()} the perplexity is exp(mean(-log p)) = "
                        f"{right:.4g}, got {value:.4g}."))
-    for probs, what in [(np.ones(6), "a perfect model (every p = 1)"),
-                        (np.full(10, 1 / 28), "uniform guessing among 28 characters")]:
-        expected, value = text.perplexity(probs), value_for(probs)
+    for probs, what, expected in special:
+        value = value_for(probs)
         if not _same(value, expected, rtol=1e-6):
             _fail(f"for {what} the perplexity is {expected:g}, got {value:.4g}.")
     return _ok("1 for a perfect model, 28 for guessing among 28 characters, and exp of "
                "the mean negative log-likelihood in general.")
 
 
-def check_clip_gradients(clip):
+def check_clip_gradients(clip, *, timeout=None):
     """Check a NumPy gradient-clipping function `clip(grads, theta)`.
 
     .. math:: \\mathbf g \\leftarrow \\min\\Big(1, \\frac{\\theta}{\\|\\mathbf g\\|}\\Big)\\,
@@ -122,15 +186,20 @@ def check_clip_gradients(clip):
     `grads` is a list of arrays (one per weight tensor); the norm is taken over all
     of them together (Keras's `global_clipnorm`).
 
+    The gradients are passed read-only: the function must return new arrays.
+
     Args:
         clip: the student's function, returning a list of arrays of the same shapes.
+        timeout: seconds each call may take (default `d2lite.check.TIMEOUT`).
 
     Returns:
         A "Correct: ..." message.
 
     Raises:
         CheckFailed: naming the mistake (clipping each tensor on its own, clipping
-            element-wise, scaling small gradients up, changing the inputs in place).
+            element-wise, scaling small gradients up, changing the inputs in place),
+            or that the function raised, did not return in time, or returned
+            something other than a list of arrays of finite numbers.
 
     Example:
         >>> def clip(grads, theta):
@@ -139,15 +208,22 @@ def check_clip_gradients(clip):
         >>> check_clip_gradients(clip)
         'Correct: all gradients are scaled together to a global norm of at most theta; small ones are left alone.'
     """
+    in_place = "`clip` changed the gradients it was given in place; return new arrays."
+
     def clipped(grads):
-        given = [g.copy() for g in grads]
-        result = clip(grads, theta)
-        if any(not np.array_equal(g, o) for g, o in zip(grads, given)):
-            _fail("`clip` changed the gradients it was given in place; return new arrays.")
-        try:
-            return [np.asarray(r, dtype=float) for r in result]
-        except TypeError:
-            _fail(f"`clip` should return a list of arrays, got {type(result).__name__}.")
+        given = [_frozen(g) for g in grads]
+        result = _call(f"clip(grads, theta={theta:g}) with grads = {[g.tolist() for g in grads]}",
+                       clip, list(given), theta, timeout=timeout, read_only=in_place)
+        if any(not np.array_equal(g, o) for g, o in zip(given, grads)):
+            _fail(in_place)
+        if isinstance(result, np.ndarray) or not isinstance(result, (list, tuple)):
+            if result is None or isinstance(result, (str, bytes, dict, np.ndarray)) or not hasattr(
+                    result, "__iter__"):
+                _fail(f"`clip` should return a list of arrays, got {_describe(result)}"
+                      + (": does the function end with `return ...`?" if result is None else "."))
+            result = _read("what `clip` returned", lambda: list(result), timeout=timeout)
+        return [_array(r, f"gradient {i} returned by `clip`", timeout=timeout)
+                for i, r in enumerate(result)]
 
     theta = 1.0
     grads = [np.array([3.0, 4.0]), np.array([[12.0]])]  # global norm 13
