@@ -26,7 +26,11 @@ Dropout is not a cell argument here: the lessons put `keras.layers.Dropout` betw
 layers.
 """
 
+import sys
+import warnings
+
 import keras
+import numpy as np
 from keras import ops
 
 from d2lite import _validate
@@ -34,15 +38,108 @@ from d2lite import _validate
 __all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell", "gate_activations"]
 
 
+# ---------------------------------------------------------------- private helpers
+# (also used by d2lite.networks, metrics, generation and training)
+
+
+def _concrete(x):
+    """`x` as a NumPy array if its values are known now (eager), else None.
+
+    None inside a traced function (`tf.function`, `jax.jit`, `torch.compile`) and
+    while Keras infers shapes symbolically, where a tensor has no values yet.
+    """
+    if isinstance(x, np.ndarray):
+        return x
+    if isinstance(x, keras.KerasTensor):  # a symbolic placeholder (functional API)
+        return None
+    # The backend's own module, which Keras has imported (d2lite declares TensorFlow only).
+    backend = keras.backend.backend()
+    module = sys.modules.get(backend)
+    if backend == "tensorflow":
+        if not module.executing_eagerly() or not hasattr(x, "numpy"):
+            return None
+    elif backend == "jax":
+        if isinstance(x, module.core.Tracer):
+            return None
+    elif backend == "torch":
+        if module.compiler.is_compiling() or getattr(getattr(x, "device", None), "type",
+                                                     None) == "meta":
+            return None
+    return ops.convert_to_numpy(x)
+
+
+def _check_token_ids(values, num_tokens, what, mask=None):
+    """Raise a ValueError naming the first entry of `values` (where `mask`, if given) that
+    is not a token index in [0, num_tokens): an integer, or a float holding one."""
+    values = np.asarray(values)
+    if values.dtype == bool or not (np.issubdtype(values.dtype, np.integer)
+                                    or np.issubdtype(values.dtype, np.floating)):
+        raise ValueError(f"Received an invalid value for {what}: token indices should be "
+                         f"integers, got an array of dtype {values.dtype}.")
+    with np.errstate(invalid="ignore"):
+        bad = (values < 0) | (values >= num_tokens)
+        if np.issubdtype(values.dtype, np.floating):
+            bad |= ~np.isfinite(values) | (values != np.round(values))
+    if mask is not None:
+        bad &= np.broadcast_to(mask, bad.shape)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        value = values[where].item()
+        raise ValueError(
+            f"Received an invalid value for {what}: token indices should be integers in "
+            f"[0, {num_tokens}), got {value!r} at position {where} ({int(bad.sum())} of "
+            f"{bad.size} indices out of range).")
+
+
 def _get(module, argument, identifier, expected):
     """`module.get(identifier)`, with an error that names the argument."""
     try:
-        return module.get(identifier)
+        got = module.get(identifier)
     except (ValueError, TypeError) as error:
         raise ValueError(
             f"Received an invalid value for argument `{argument}`, expected {expected}, "
             f"got {identifier!r}. ({error})"
         ) from None
+    if got is None and module is keras.initializers:  # initializers.get(None) is None
+        raise _validate.invalid(argument, expected, identifier)
+    return got
+
+
+def _serialize(module, argument, value, layer):
+    """`module.serialize(value)`, if Keras can rebuild `value` from it; else a ValueError.
+
+    A lambda, a local or unregistered function serialise without complaint but fail when
+    the model is loaded (in a new session, after the model is long trained); this checks
+    the round trip when the config is taken, i.e. when the model is saved.
+    """
+    if value is None:
+        return None
+    problem = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Keras warns about lambdas; the error below says more
+        try:
+            config = module.serialize(value)
+            rebuilt = module.get(config)
+            if not callable(rebuilt):
+                problem = f"it is saved as {config!r}, which Keras does not find when loading"
+        except Exception as error:  # serialize/get raise TypeError, ValueError, AttributeError
+            problem = f"{type(error).__name__}: {error}"
+            if len(problem) > 200:
+                problem = problem[:197] + "..."
+    name = getattr(value, "__qualname__", "")
+    if problem is not None and name.endswith("<lambda>"):
+        problem = "a lambda: Keras saves its bytecode and loads it only with safe_mode=False"
+    elif problem is not None and "<locals>" in name:
+        problem = f"{name} is a local function, which a new session cannot import"
+    if problem is not None:
+        raise ValueError(
+            f"Cannot serialize argument `{argument}` of {type(layer).__name__} "
+            f"{layer.name!r}: got {value!r}, which Keras cannot rebuild from a saved config "
+            f"({problem}). Pass a name (such as 'tanh'), a "
+            f"`keras.{module.__name__.split('.')[-1]}` object, or a function or class "
+            "registered with `@keras.saving.register_keras_serializable()`."
+        )
+    return config
 
 
 # Per-weight arguments (`kernel_initializer`, `bias_constraint`, ...): the Keras module
@@ -96,7 +193,7 @@ class _FusedGateCell(keras.layers.Layer):
         self.activation = _get(
             keras.activations, "activation", activation, "an activation name or callable"
         )
-        self.use_bias = bool(use_bias)
+        self.use_bias = _validate.flag(use_bias, "use_bias")
         given = locals()  # the nine per-weight arguments, looked up by name
         for argument in _WEIGHT_ARGUMENT_NAMES:
             module, expected = _kind(argument)
@@ -175,10 +272,10 @@ class _FusedGateCell(keras.layers.Layer):
     def get_config(self):
         config = {
             "units": self.units,
-            "activation": keras.activations.serialize(self.activation),
+            "activation": _serialize(keras.activations, "activation", self.activation, self),
             "use_bias": self.use_bias,
             **{
-                argument: _kind(argument)[0].serialize(getattr(self, argument))
+                argument: _serialize(_kind(argument)[0], argument, getattr(self, argument), self)
                 for argument in _WEIGHT_ARGUMENT_NAMES
             },
         }
@@ -223,6 +320,16 @@ class SimpleRNNCell(_FusedGateCell):
     Returns:
         A tuple `(h_t, [h_t])`: the output and the new states. `gates(inputs,
         states)` returns the same step as a dict, `{"H": h_t}`.
+
+    Raises:
+        ValueError: for an invalid argument, naming it: `units` not a positive
+            integer, an unknown activation, initializer, regularizer or
+            constraint, a flag that is not True or False. And from
+            `get_config`, i.e. from `model.save`, for an activation,
+            initializer, regularizer or constraint that Keras could not
+            rebuild when loading (a lambda, a local or unregistered function):
+            the model trains, but saving it fails there and then, naming the
+            argument, rather than loading failing later.
 
     Example:
 
@@ -302,6 +409,16 @@ class GRUCell(_FusedGateCell):
         A tuple `(H_t, [H_t])`: the output and the new states. `gates(inputs,
         states)` returns the whole step as a dict: `"Z"`, `"R"`, `"H_tilde"`, `"H"`.
 
+    Raises:
+        ValueError: for an invalid argument, naming it: `units` not a positive
+            integer, an unknown activation, initializer, regularizer or
+            constraint, a flag that is not True or False. And from
+            `get_config`, i.e. from `model.save`, for an activation,
+            initializer, regularizer or constraint that Keras could not
+            rebuild when loading (a lambda, a local or unregistered function):
+            the model trains, but saving it fails there and then, naming the
+            argument, rather than loading failing later.
+
     Example:
 
     >>> x = np.random.random((32, 10, 8)).astype("float32")
@@ -315,8 +432,7 @@ class GRUCell(_FusedGateCell):
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
                  reset_after=False, **kwargs):
-        if not isinstance(reset_after, bool):
-            raise _validate.invalid("reset_after", "True or False", reset_after)
+        reset_after = _validate.flag(reset_after, "reset_after")
         super().__init__(units, activation=activation, **kwargs)
         self.recurrent_activation = _get(
             keras.activations,
@@ -370,7 +486,8 @@ class GRUCell(_FusedGateCell):
 
     def get_config(self):
         config = {
-            "recurrent_activation": keras.activations.serialize(self.recurrent_activation),
+            "recurrent_activation": _serialize(keras.activations, "recurrent_activation",
+                                               self.recurrent_activation, self),
             "reset_after": self.reset_after,
         }
         return {**super().get_config(), **config}
@@ -421,6 +538,16 @@ class LSTMCell(_FusedGateCell):
         states)` returns the whole step as a dict: `"I"`, `"F"`, `"C_tilde"`, `"O"`,
         `"C"`, `"H"`.
 
+    Raises:
+        ValueError: for an invalid argument, naming it: `units` not a positive
+            integer, an unknown activation, initializer, regularizer or
+            constraint, a flag that is not True or False. And from
+            `get_config`, i.e. from `model.save`, for an activation,
+            initializer, regularizer or constraint that Keras could not
+            rebuild when loading (a lambda, a local or unregistered function):
+            the model trains, but saving it fails there and then, naming the
+            argument, rather than loading failing later.
+
     Example:
 
     >>> x = np.random.random((32, 10, 8)).astype("float32")
@@ -448,7 +575,7 @@ class LSTMCell(_FusedGateCell):
             recurrent_activation,
             "an activation name or callable",
         )
-        self.unit_forget_bias = bool(unit_forget_bias)
+        self.unit_forget_bias = _validate.flag(unit_forget_bias, "unit_forget_bias")
         self.state_size = [self.units, self.units]
 
     def _initialize_bias(self, shape, dtype=None):
@@ -492,7 +619,8 @@ class LSTMCell(_FusedGateCell):
 
     def get_config(self):
         config = {
-            "recurrent_activation": keras.activations.serialize(self.recurrent_activation),
+            "recurrent_activation": _serialize(keras.activations, "recurrent_activation",
+                                               self.recurrent_activation, self),
             "unit_forget_bias": self.unit_forget_bias,
         }
         return {**super().get_config(), **config}
@@ -506,15 +634,19 @@ def _d2lite_cell(cell):
     same step (dropout aside), with its weights copied; None for any other layer."""
     if isinstance(cell, _FusedGateCell):
         return cell
-    common = {"activation": cell.activation, "dtype": cell.dtype_policy}
+    if not isinstance(cell, (keras.layers.LSTMCell, keras.layers.GRUCell,
+                             keras.layers.SimpleRNNCell)):
+        return None
+    common = {"activation": cell.activation, "dtype": cell.dtype_policy,
+              "use_bias": bool(cell.use_bias)}
     if isinstance(cell, keras.layers.LSTMCell):
         twin = LSTMCell(cell.units, recurrent_activation=cell.recurrent_activation,
-                        use_bias=cell.use_bias, **common)
+                        **common)
     elif isinstance(cell, keras.layers.GRUCell):
         twin = GRUCell(cell.units, recurrent_activation=cell.recurrent_activation,
-                       reset_after=bool(cell.reset_after), use_bias=cell.use_bias, **common)
+                       reset_after=bool(cell.reset_after), **common)
     elif isinstance(cell, keras.layers.SimpleRNNCell):
-        twin = SimpleRNNCell(cell.units, use_bias=cell.use_bias, **common)
+        twin = SimpleRNNCell(cell.units, **common)
     else:
         return None
     if cell.built:  # Keras's weights have the d2lite cell's layout: copy them over

@@ -16,8 +16,10 @@ Nothing happens at import: no backend work, no seeds, no logging changed.
 """
 
 import numbers
+import warnings
 
 import keras
+import numpy as np
 from keras import ops
 
 from d2lite import _validate, layers
@@ -51,12 +53,15 @@ def recipe(cell="lstm"):
     Returns:
         A dict with `units`, `num_steps`, `batch_size`, `learning_rate` and `epochs`.
 
+    Raises:
+        ValueError: for any other `cell` (names are lower case).
+
     Example:
         >>> r = recipe("gru")
         >>> sorted(r)
         ['batch_size', 'epochs', 'learning_rate', 'num_steps', 'units']
     """
-    if cell not in RECIPE:
+    if not isinstance(cell, str) or cell not in RECIPE:
         raise _validate.invalid("cell", f"one of {', '.join(map(repr, _CELL_NAMES))}", cell)
     return dict(RECIPE[cell])
 
@@ -69,17 +74,52 @@ class OneHot(keras.layers.Layer):
         num_tokens: the vocabulary size, a positive integer.
         **kwargs: base layer arguments, such as `name`.
 
+    Call arguments:
+        inputs: token indices, integers in `[0, num_tokens)` (an integer
+            tensor, or a float one holding whole numbers).
+
+    Raises:
+        ValueError: for a `num_tokens` that is not a positive integer; and, when
+            called eagerly (on concrete values: a direct call, `run_eagerly=True`),
+            for an index outside `[0, num_tokens)` or a fraction, naming the
+            first bad index and where it is. `keras.ops.one_hot` would give a
+            row of zeros there, a silently wrong input.
+
+    Inside a traced function (`fit`, `predict`, `jit`, `tf.function`) the
+    values are not known when the layer runs, so nothing can be raised: an
+    out-of-range index gives a row of NaN instead, so the logits, the loss and
+    the metrics of that batch are NaN and the mistake shows.
+
     Example:
         >>> tuple(OneHot(4)(np.array([[0, 3]])).shape)
         (1, 2, 4)
+        >>> OneHot(3, name="one_hot")(np.array([[2, 5, -1]]))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: ...token indices should be integers in [0, 3), got 5 at position (0, 1) (2 of 3 indices out of range)...
     """
 
     def __init__(self, num_tokens, **kwargs):
+        num_tokens = _validate.integer(num_tokens, "num_tokens")
         super().__init__(**kwargs)
-        self.num_tokens = _validate.integer(num_tokens, "num_tokens")
+        self.num_tokens = num_tokens
 
     def call(self, inputs):
-        return ops.one_hot(ops.cast(inputs, "int32"), self.num_tokens, dtype=self.compute_dtype)
+        inputs = ops.convert_to_tensor(inputs)
+        values = layers._concrete(inputs)
+        if values is not None:
+            layers._check_token_ids(values, self.num_tokens, f"the inputs of OneHot {self.name!r}")
+        whole = (ops.cast(inputs, "int32") if keras.backend.is_int_dtype(inputs.dtype)
+                 else ops.cast(ops.round(inputs), "int32"))
+        encoded = ops.one_hot(whole, self.num_tokens, dtype=self.compute_dtype)
+        if values is not None or not keras.backend.is_float_dtype(self.compute_dtype):
+            return encoded
+        # Traced: no values to check. A bad index becomes a row of NaN, not of zeros.
+        valid = ops.logical_and(whole >= 0, whole < self.num_tokens)
+        if keras.backend.is_float_dtype(inputs.dtype):
+            valid = ops.logical_and(valid, ops.equal(ops.cast(whole, inputs.dtype), inputs))
+        return ops.where(ops.expand_dims(valid, -1), encoded,
+                         ops.full_like(encoded, float("nan")))
 
     def compute_output_shape(self, input_shape):
         return (*input_shape, self.num_tokens)
@@ -88,15 +128,32 @@ class OneHot(keras.layers.Layer):
         return {**super().get_config(), "num_tokens": self.num_tokens}
 
 
+_CELL_EXPECTED = f"one of {', '.join(map(repr, _CELL_NAMES))}, a cell, a cell class or a " \
+    "callable `units -> cell`"
+
+
+def _check_cell(made, given):
+    """`made` if it is an RNN cell (not a whole recurrent layer), else a ValueError."""
+    if isinstance(made, keras.layers.RNN):
+        raise _validate.invalid(
+            "cell", f"{_CELL_EXPECTED}; {type(made).__name__} is a whole recurrent layer, "
+            f"pass its cell (e.g. keras.layers.{type(made).__name__}Cell or "
+            "d2lite.layers.GRUCell)", given)
+    if not isinstance(made, keras.layers.Layer) or not hasattr(made, "state_size"):
+        what = "a callable returning an RNN cell (a layer with `state_size`)" \
+            if made is not given else _CELL_EXPECTED
+        raise _validate.invalid("cell", what, made)
+    return made
+
+
 def _make_cell(cell, units, layer_index, num_layers):
     if isinstance(cell, str):
         classes = {"rnn": layers.SimpleRNNCell, "gru": layers.GRUCell, "lstm": layers.LSTMCell}
         if cell not in classes:
-            raise _validate.invalid(
-                "cell", f"one of {', '.join(map(repr, _CELL_NAMES))}, a cell or a cell class",
-                cell)
+            raise _validate.invalid("cell", _CELL_EXPECTED, cell)
         return classes[cell](units)
     if isinstance(cell, keras.layers.Layer):
+        _check_cell(cell, cell)
         if num_layers > 1:
             raise ValueError(
                 f"Received a cell instance for `cell` with num_layers={num_layers}; a cell "
@@ -105,12 +162,71 @@ def _make_cell(cell, units, layer_index, num_layers):
             )
         return cell
     if callable(cell):
-        made = cell(units)
-        if not hasattr(made, "state_size"):
-            raise _validate.invalid("cell", "a callable returning an RNN cell (with `state_size`)",
-                           made)
-        return made
-    raise _validate.invalid("cell", "'rnn', 'gru', 'lstm', a cell or a cell class", cell)
+        return _check_cell(cell(units), cell)
+    raise _validate.invalid("cell", _CELL_EXPECTED, cell)
+
+
+def _cell_units(cell, units, default):
+    """The hidden size: `units`, or the cell instance's own (which must agree with it)."""
+    own = getattr(cell, "units", None) if isinstance(cell, keras.layers.Layer) else None
+    if units is None:
+        return own if own is not None else default
+    units = _validate.integer(units, "units")
+    if own is not None and own != units:
+        raise ValueError(
+            f"Received an invalid value for argument `units`: the cell instance passed as "
+            f"`cell` has {own} units, got units={units}. Leave `units` out (None) with a cell "
+            "instance, or pass a cell class to build it with `units`.")
+    return units
+
+
+def _rate(value, name):
+    """A Keras learning rate: a finite positive number or a LearningRateSchedule."""
+    if isinstance(value, keras.optimizers.schedules.LearningRateSchedule):
+        return value
+    try:
+        return _validate.positive_number(value, name)
+    except ValueError:
+        raise _validate.invalid(
+            name, "a finite positive number or a keras.optimizers.schedules."
+            "LearningRateSchedule", value) from None
+
+
+def _jit(value):
+    if value is None or (isinstance(value, str) and value == "auto"):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise _validate.invalid("jit_compile", "None, True, False or 'auto'", value)
+
+
+def _name(value):
+    if value is not None and not (isinstance(value, str) and value):
+        raise _validate.invalid("name", "None or a non-empty string", value)
+    return value
+
+
+# Parameters past this many (8 GiB of float32) would exhaust the machine's memory while
+# the model is built; refused up front instead of swapping or being killed.
+_MAX_PARAMETERS = 2**31
+
+
+def _check_size(sizes, input_dim, units, num_layers, head):
+    """Refuse a model whose parameter count (an upper bound: 4 gate blocks) is too large.
+
+    `sizes`: the arguments that set the size, by name, for the message.
+    """
+    vocab_size = sizes["vocab_size"]
+    rnn = 4 * (input_dim * units + units * units + 2 * units)
+    rnn += (num_layers - 1) * 4 * (2 * units * units + 2 * units)
+    embed = 0 if input_dim == vocab_size else vocab_size * input_dim
+    total = embed + rnn + head
+    if total > _MAX_PARAMETERS:
+        names = [f"`{name}`" for name in sizes]
+        raise ValueError(
+            f"Received an invalid value for arguments {', '.join(names[:-1])} and {names[-1]}: "
+            f"the model would have about {total:.3g} parameters, more than 2**31 (8 GiB of "
+            f"float32); got {', '.join(f'{k}={v!r}' for k, v in sizes.items())}.")
 
 
 def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.0,
@@ -132,40 +248,55 @@ def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.
             `SimpleRNNCell`, `GRUCell` or `LSTMCell`; or a cell class or a
             callable `units -> cell` (one cell per layer); or a cell instance
             (`num_layers=1` only).
-        units: hidden size (default None: `RECIPE[cell]["units"]`, or 256
-            for a custom cell).
-        num_layers: number of stacked recurrent layers (default 1).
-        dropout: dropout rate between recurrent layers, in [0, 1) (default 0).
+        units: hidden size, a positive integer (default None:
+            `RECIPE[cell]["units"]`, a cell instance's own `units`, or 256
+            for a custom cell). With a cell instance it must agree with the
+            instance's `units`.
+        num_layers: number of stacked recurrent layers, a positive integer
+            (default 1).
+        dropout: dropout rate between recurrent layers, in [0, 1) (default 0);
+            with `num_layers=1` there is no such place, and a rate > 0 warns.
         embedding_dim: None (default) for one-hot inputs, or the size of a
-            learned `Embedding`.
-        learning_rate: Adam's learning rate (default None: the recipe's).
-        clipnorm: θ, the global gradient norm to clip to (default 1.0); None
-            for no clipping.
-        jit_compile: passed to `compile` (default None: False on the
+            learned `Embedding`, a positive integer.
+        learning_rate: Adam's learning rate, a finite positive number or a
+            `keras.optimizers.schedules.LearningRateSchedule` (default None:
+            the recipe's). A negative rate would train by gradient ascent, so
+            it is refused, as are 0, NaN and inf.
+        clipnorm: θ, the global gradient norm to clip to, a finite positive
+            number (default 1.0); None for no clipping.
+        jit_compile: None, True, False or "auto", passed to `compile` (default None: False on the
             TensorFlow backend, True on the others). On a CPU, TensorFlow's
             own kernels run these recurrent loops faster than XLA (measured
             here: an epoch of the RNN recipe 2.9x, LSTM 1.6x, GRU 1.0x the
             time without XLA; `benchmarks/jit_compile.py`), while JAX
             needs `jit` to be fast at all.
-        steps_per_execution: passed to `compile` (default 1).
+        steps_per_execution: a positive integer passed to `compile` (default 1).
         unroll: passed to `keras.layers.RNN` (default False): True writes out
             every time step in the graph instead of looping.
         stateful: passed to every `keras.layers.RNN` (default False). True
             keeps the last states of a batch as the initial states of the
             next, for batches from `d2lite.sequences.sequential_dataset`
             (truncated BPTT); reset them with `d2lite.training.ResetStates`.
-        batch_size: a fixed batch size for the input (default None: any);
-            required with `stateful=True`, which keeps one state per row.
+        batch_size: a fixed batch size for the input, a positive integer
+            (default None: any); required with `stateful=True`, which keeps
+            one state per row.
         compile: compile the model (default True).
-        name: model name (default None: e.g. "lstm_lm", "stateful_lstm_lm").
+        name: model name, a non-empty string (default None: e.g. "lstm_lm",
+            "stateful_lstm_lm").
+
+    `unroll`, `stateful` and `compile` are True or False (not 0, 1 or a
+    string, whose truth would be a guess).
 
     Returns:
         A `keras.Model` mapping int tokens `(batch, steps)` to logits
         `(batch, steps, vocab_size)`.
 
     Raises:
-        ValueError: for an invalid argument, e.g. `stateful=True` without a
-            `batch_size`.
+        ValueError: for an invalid argument, naming it and the value received,
+            e.g. `stateful=True` without a `batch_size`, a cell name not in
+            `RECIPE`, a callable `cell` that returns no cell, or sizes whose
+            model would have more than 2**31 parameters (8 GiB), refused
+            before any memory is taken.
 
     Example:
         >>> model = language_model(28, cell="gru", units=32)
@@ -176,39 +307,62 @@ def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.
         ((2, None), True)
     """
     vocab_size = _validate.integer(vocab_size, "vocab_size")
+    if isinstance(cell, str) and cell not in RECIPE:
+        raise _validate.invalid("cell", _CELL_EXPECTED, cell)
     num_layers = _validate.integer(num_layers, "num_layers")
-    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not (
+    if isinstance(dropout, (bool, np.bool_)) or not isinstance(dropout, numbers.Real) or not (
         0 <= dropout < 1
     ):
         raise _validate.invalid("dropout", "a number in [0, 1)", dropout)
+    dropout = float(dropout)
+    if dropout > 0 and num_layers == 1:
+        warnings.warn(
+            f"dropout={dropout} has no effect with num_layers=1: language_model puts dropout "
+            "between recurrent layers only. Use num_layers >= 2, or dropout=0.",
+            UserWarning, stacklevel=2)
     settings = RECIPE.get(cell) if isinstance(cell, str) else None
-    if units is None:
-        units = settings["units"] if settings else 256
-    units = _validate.integer(units, "units")
+    units = _cell_units(cell, units, settings["units"] if settings else 256)
     if learning_rate is None:
         learning_rate = settings["learning_rate"] if settings else 0.005
+    learning_rate = _rate(learning_rate, "learning_rate")
     if embedding_dim is not None:
         embedding_dim = _validate.integer(embedding_dim, "embedding_dim")
     if clipnorm is not None:
         clipnorm = _validate.positive_number(clipnorm, "clipnorm")
+    jit_compile = _jit(jit_compile)
     if jit_compile is None:
         jit_compile = keras.backend.backend() != "tensorflow"
-    stateful = bool(stateful)
+    steps_per_execution = _validate.integer(steps_per_execution, "steps_per_execution")
+    unroll = _validate.flag(unroll, "unroll")
+    stateful = _validate.flag(stateful, "stateful")
+    compile = _validate.flag(compile, "compile")
+    name = _name(name)
     if batch_size is not None:
         batch_size = _validate.integer(batch_size, "batch_size")
     elif stateful:
         raise _validate.invalid("batch_size", "a positive integer with `stateful=True` (a stateful RNN "
                        "keeps one state per row of a fixed batch)", batch_size)
+    sizes = {"vocab_size": vocab_size, "units": units, "num_layers": num_layers}
+    if embedding_dim is not None:
+        sizes["embedding_dim"] = embedding_dim
+    _check_size(sizes, embedding_dim or vocab_size, units, num_layers,
+                units * vocab_size + vocab_size)
 
     inputs = keras.Input(batch_shape=(batch_size, None), dtype="int32", name="tokens")
     if embedding_dim is None:
         x = OneHot(vocab_size, name="one_hot")(inputs)
     else:
         x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(inputs)
+    cells = []
     for i in range(num_layers):
         if i > 0 and dropout > 0:
             x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
         rnn_cell = _make_cell(cell, units, i, num_layers)
+        if any(rnn_cell is c for c in cells):
+            raise _validate.invalid(
+                "cell", "a callable that builds a new cell for every layer (it returned the "
+                "same cell instance twice, which cannot serve two layers)", cell)
+        cells.append(rnn_cell)
         x = keras.layers.RNN(rnn_cell, return_sequences=True, unroll=unroll,
                              stateful=stateful, name=f"rnn_{i + 1}")(x)
     outputs = keras.layers.Dense(vocab_size, name="logits")(x)
@@ -227,7 +381,7 @@ def language_model(vocab_size, cell="lstm", units=None, num_layers=1, dropout=0.
     return model
 
 
-def sequence_classifier(vocab_size, num_classes=2, cell="gru", units=64, embedding_dim=32,
+def sequence_classifier(vocab_size, num_classes=2, cell="gru", units=None, embedding_dim=32,
                         mask_zero=True, learning_rate=0.005, clipnorm=1.0, compile=True,
                         name=None):
     """Build (and compile) a many-to-one classifier of token sequences.
@@ -243,39 +397,50 @@ def sequence_classifier(vocab_size, num_classes=2, cell="gru", units=64, embeddi
 
     Args:
         vocab_size: number of token indices including the padding index 0,
-            a positive integer.
+            a positive integer (>= 2 with `mask_zero=True`: index 0 is padding).
         num_classes: number of classes, an integer >= 2 (default 2).
         cell: "rnn", "gru" (default) or "lstm" for d2lite's cells; or a cell
             class, a callable `units -> cell`, or a cell instance.
-        units: hidden size, a positive integer (default 64).
+        units: hidden size, a positive integer (default None: 64, or a cell
+            instance's own `units`, which an explicit value must agree with).
         embedding_dim: size of the token embedding, a positive integer (default 32).
-        mask_zero: mask index 0 as padding (default True).
-        learning_rate: Adam's learning rate (default 0.005).
-        clipnorm: global gradient norm to clip to (default 1.0); None for no clipping.
-        compile: compile the model (default True).
-        name: model name (default None: e.g. "gru_classifier").
+        mask_zero: mask index 0 as padding (default True), True or False.
+        learning_rate: Adam's learning rate, a finite positive number or a
+            `LearningRateSchedule` (default 0.005).
+        clipnorm: global gradient norm to clip to, a finite positive number
+            (default 1.0); None for no clipping.
+        compile: compile the model (default True), True or False.
+        name: model name, a non-empty string (default None: e.g. "gru_classifier").
 
     Returns:
         A `keras.Model` mapping int tokens `(batch, steps)` to logits `(batch, num_classes)`.
 
     Raises:
-        ValueError: for an invalid argument.
+        ValueError: for an invalid argument, naming it and the value received.
 
     Example:
         >>> model = sequence_classifier(100, num_classes=3, cell="lstm", units=8)
         >>> tuple(model(np.array([[5, 7, 0, 0]])).shape)
         (1, 3)
     """
-    vocab_size = _validate.integer(vocab_size, "vocab_size")
+    mask_zero = _validate.flag(mask_zero, "mask_zero")
+    vocab_size = _validate.integer(vocab_size, "vocab_size", minimum=2 if mask_zero else 1)
     num_classes = _validate.integer(num_classes, "num_classes", minimum=2)
-    units = _validate.integer(units, "units")
+    if isinstance(cell, str) and cell not in RECIPE:
+        raise _validate.invalid("cell", _CELL_EXPECTED, cell)
+    units = _cell_units(cell, units, 64)
     embedding_dim = _validate.integer(embedding_dim, "embedding_dim")
-    learning_rate = _validate.positive_number(learning_rate, "learning_rate")
+    learning_rate = _rate(learning_rate, "learning_rate")
     if clipnorm is not None:
         clipnorm = _validate.positive_number(clipnorm, "clipnorm")
+    compile = _validate.flag(compile, "compile")
+    name = _name(name)
+    _check_size({"vocab_size": vocab_size, "units": units, "embedding_dim": embedding_dim,
+                 "num_classes": num_classes},
+                embedding_dim, units, 1, units * num_classes + num_classes)
 
     inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
-    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=bool(mask_zero),
+    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask_zero,
                                name="embedding")(inputs)
     x = keras.layers.RNN(_make_cell(cell, units, 0, 1), name="rnn")(x)
     outputs = keras.layers.Dense(num_classes, name="logits")(x)

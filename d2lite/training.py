@@ -15,7 +15,9 @@ import time
 import keras
 from keras import ops
 
-from d2lite import _validate
+# networks imports layers and metrics: with `from d2lite import training` every d2lite cell,
+# `OneHot` and `Perplexity` is registered, so `keras.saving.load_model` rebuilds saved models.
+from d2lite import _validate, layers, metrics, networks  # noqa: F401
 
 __all__ = ["EpochTimer", "ResetStates", "clip_gradients", "reset_states"]
 
@@ -31,27 +33,111 @@ def clip_gradients(grads, theta):
     capped at θ. This is what `keras.optimizers.Optimizer(global_clipnorm=θ)`
     does before each update.
 
+    The norm is computed without overflow or underflow: every gradient is
+    divided by the largest magnitude m among them before squaring, so
+    ‖g‖ = m ‖g / m‖, and the sum of squares is accumulated in float32 (float64
+    if a gradient is float64). float16 gradients whose squares would overflow
+    float16 (|g| > 256) are clipped correctly, and every gradient comes back
+    in its own dtype. It uses `keras.ops` only, so it also runs inside a
+    traced train step (`tf.function`, `jax.jit`).
+
     Args:
-        grads: a list of gradient tensors (None entries are passed through).
-        theta: the threshold θ, a positive number.
+        grads: a list (or tuple) of floating-point gradient tensors or arrays,
+            any mix of float16, bfloat16, float32 and float64; None entries
+            (Keras's gradient of a variable the loss does not use) are passed
+            through as None.
+        theta: the threshold θ, a finite positive number.
 
     Returns:
-        A list of tensors: the clipped gradients.
+        A list of tensors: the clipped gradients, each in its own dtype (on
+        JAX without `jax_enable_x64`, float64 arrays become float32 tensors,
+        as every JAX array does), None where `grads` had None. If a gradient
+        holds NaN or ±inf the norm is undefined and every returned gradient
+        is NaN, as `tf.clip_by_global_norm` does, so a diverged step shows
+        instead of being scaled to a plausible size.
+
+    Raises:
+        ValueError: if `theta` is not a finite positive number, `grads` is not
+            a list or tuple, or a gradient is not floating point. Integer
+            (and bool or complex) gradients are refused rather than scaled:
+            no autodiff gives them, and min(1, θ/‖g‖) g cannot be stored in
+            an integer dtype. Cast them first, e.g. `g.astype("float32")`.
 
     Example:
         >>> g = clip_gradients([np.array([3.0, 0.0]), np.array([4.0])], theta=1.0)
         >>> [keras.ops.convert_to_numpy(t).astype("float64").round(2).tolist() for t in g]
         [[0.6, 0.0], [0.8]]
+        >>> big = clip_gradients([np.full(4, 1000.0, "float16")], theta=1.0)[0]  # 1000² > 65504
+        >>> big.dtype == "float16", keras.ops.convert_to_numpy(big).tolist()
+        (True, [0.5, 0.5, 0.5, 0.5])
     """
     theta = _validate.positive_number(theta, "theta")
-    present = [g for g in grads if g is not None]
+    if not isinstance(grads, (list, tuple)):
+        raise _invalid("grads", "a list of gradient tensors (one per variable)", grads)
+    tensors = []
+    for i, g in enumerate(grads):
+        if g is None:
+            tensors.append(None)
+            continue
+        try:
+            t = ops.convert_to_tensor(g)
+        except Exception as error:  # the backends raise TypeError, ValueError or their own
+            raise ValueError(
+                f"Received an invalid value for argument `grads`: entry {i} is not a tensor "
+                f"of numbers, got {_describe(g)!r} ({type(error).__name__}: {error})") from None
+        dtype = keras.backend.standardize_dtype(t.dtype)
+        if not keras.backend.is_float_dtype(dtype):
+            raise ValueError(
+                f"Received an invalid value for argument `grads`: entry {i} has dtype {dtype}, "
+                "expected floating-point gradients (float16, bfloat16, float32 or float64). "
+                "Clipping scales a gradient by min(1, theta / norm), which an integer dtype "
+                f"cannot hold; cast it first, e.g. `g.astype('float32')`.")
+        tensors.append(t)
+    present = [t for t in tensors if t is not None]
     if not present:
-        return list(grads)
-    norm = ops.sqrt(sum(ops.sum(ops.square(ops.convert_to_tensor(g))) for g in present))
-    # min(1, θ/‖g‖) written as θ / max(‖g‖, θ): no division by a zero norm.
-    scale = theta / ops.maximum(norm, theta)
-    return [None if g is None else ops.convert_to_tensor(g) * ops.cast(scale, g.dtype)
-            for g in grads]
+        return list(tensors)
+    # Accumulate in float32, or float64 if a gradient is float64 (never in float16).
+    acc = keras.backend.result_type("float32", *(t.dtype for t in present))
+    wide = [ops.cast(t, acc) for t in present]
+    # m = max |g| over every gradient; ‖g‖ = m ‖g / m‖, whose squares are all <= 1.
+    m = ops.max(ops.stack([ops.max(ops.abs(w), initial=0.0) for w in wide]))
+    finite = ops.isfinite(m)
+    divisor = ops.where(ops.logical_and(finite, m > 0), m, ops.ones_like(m))
+    # g / m as (g / √m) / √m: XLA divides by multiplying with the reciprocal, and 1 / m
+    # is flushed to zero for m > 2**126 in float32; 1 / √m stays a normal number.
+    half = ops.sqrt(divisor)
+    scaled = [(w / half) / half for w in wide]  # every entry in [-1, 1]
+    root = ops.sqrt(sum(ops.sum(ops.square(x)) for x in scaled))  # ‖g‖ / m, >= 1 if m > 0
+    # Clip iff ‖g‖ > θ, i.e. ‖g / m‖ > θ / m; then g ← (g / m) · (θ / ‖g / m‖), which
+    # forms neither ‖g‖ (it may overflow) nor θ / ‖g‖ (it may underflow).
+    clip = root > theta / divisor
+    factor = theta / ops.where(clip, root, ops.ones_like(root))
+    nan = ops.full_like(m, float("nan"))
+    out, pairs = [], iter(zip(wide, scaled))
+    for t in tensors:
+        if t is None:
+            out.append(None)
+            continue
+        w, x = next(pairs)
+        clipped = ops.where(clip, x * factor, w)
+        clipped = ops.where(finite, clipped, nan)
+        out.append(ops.cast(clipped, t.dtype))
+    return out
+
+
+def _invalid(name, expected, value):
+    """`_validate.invalid`, with an array described by its type, dtype and shape."""
+    return _validate.invalid(name, expected, _describe(value))
+
+
+def _describe(value):
+    """`value`, or for an array or tensor a description: type, dtype and shape."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and not isinstance(value, (list, tuple)):
+        dtype = getattr(value, "dtype", "")
+        return _validate.Described(f"{type(value).__name__} of dtype {dtype} and shape "
+                                   f"{tuple(shape)}")
+    return _validate.shown(value)
 
 
 # ---------------------------------------------------------------- callbacks
@@ -60,10 +146,13 @@ def clip_gradients(grads, theta):
 class EpochTimer(keras.callbacks.Callback):
     """Record the wall-clock seconds of every training epoch.
 
+    Takes no arguments. Each `fit` it is passed to starts a new record.
+
     Attributes:
-        times: seconds of each epoch, in order (validation included).
-        total: seconds from the start of `fit` to the end of the last epoch
-            (the first epoch includes tracing and compiling).
+        times: seconds of each epoch of the last `fit`, in order (validation
+            included); empty before any.
+        total: seconds from the start of that `fit` to the end of its last
+            epoch (the first epoch includes tracing and compiling); 0.0 before any.
 
     Example:
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
@@ -78,12 +167,19 @@ class EpochTimer(keras.callbacks.Callback):
         super().__init__()
         self.times = []
         self.total = 0.0
+        self._start = self._last = None
 
     def on_train_begin(self, logs=None):
         self.times = []
+        self.total = 0.0
         self._start = self._last = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._start is None:
+            raise RuntimeError(
+                "EpochTimer.on_epoch_end was called before on_train_begin, so there is no "
+                "start time to measure from; pass the timer to `model.fit(..., "
+                "callbacks=[timer])`, which calls both.")
         now = time.perf_counter()
         self.times.append(now - self._last)
         self.total = now - self._start
@@ -118,6 +214,11 @@ def reset_states(model):
     Returns:
         The number of layers whose states were reset (0 for a stateless model).
 
+    Raises:
+        ValueError: if `model` is not a Keras layer or model (e.g. None, or a
+            `keras.callbacks.History`), which would otherwise reset nothing
+            and return 0 without a word.
+
     Example:
         >>> model = d2lite.networks.language_model(28, cell="rnn", units=8, stateful=True,
         ...                                        batch_size=2)
@@ -125,10 +226,12 @@ def reset_states(model):
         >>> reset_states(model)
         1
     """
-    layers = _stateful_layers(model)
-    for layer in layers:
+    if not isinstance(model, keras.layers.Layer):
+        raise _invalid("model", "a Keras model or layer", model)
+    found = _stateful_layers(model)
+    for layer in found:
         layer.reset_state()
-    return len(layers)
+    return len(found)
 
 
 class ResetStates(keras.callbacks.Callback):
@@ -143,7 +246,12 @@ class ResetStates(keras.callbacks.Callback):
     carry over.
 
     Args:
-        on_test: also reset before every evaluation (default True).
+        on_test: also reset before every evaluation (default True), True or False.
+
+    Raises:
+        ValueError: for an `on_test` that is not True or False; and when
+            `fit` (or, with `on_test=True`, `evaluate`) starts on a model
+            without a stateful recurrent layer, where it would do nothing.
 
     Example:
         >>> model = d2lite.networks.language_model(5, cell="rnn", units=4, stateful=True,
@@ -160,9 +268,9 @@ class ResetStates(keras.callbacks.Callback):
 
     def __init__(self, on_test=True):
         super().__init__()
-        self.on_test = bool(on_test)
+        self.on_test = _validate.flag(on_test, "on_test")
 
-    def on_train_begin(self, logs=None):
+    def _check_stateful(self):
         if not _stateful_layers(self.model):
             raise ValueError(
                 f"Model {self.model.name!r} has no stateful recurrent layer, so `ResetStates` has "
@@ -170,9 +278,13 @@ class ResetStates(keras.callbacks.Callback):
                 "`d2lite.networks.language_model(..., stateful=True, batch_size=...)`)."
             )
 
+    def on_train_begin(self, logs=None):
+        self._check_stateful()
+
     def on_epoch_begin(self, epoch, logs=None):
         reset_states(self.model)
 
     def on_test_begin(self, logs=None):
         if self.on_test:
+            self._check_stateful()  # `evaluate` alone calls no on_train_begin
             reset_states(self.model)
