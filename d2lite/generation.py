@@ -14,7 +14,7 @@ import numpy as np
 from keras import ops
 
 # networks imports layers and metrics: every d2lite layer a saved model may hold is registered.
-from d2lite import _validate, layers, networks
+from d2lite import _validate, networks
 
 __all__ = ["generate"]
 
