@@ -9,9 +9,9 @@ OLDEST := .venv-oldest
 # Notebooks under nbval: cells in order (never shuffled), outputs compared where marked.
 NBVAL  := -p no:randomly --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
           --sanitize-with tests/nbval_sanitize.cfg
-# Package tests: in random order (pytest-randomly prints the seed to rerun an order with
-# -p randomly -p "randomly" --randomly-seed=N), with every >>> example in d2lite.
-PACKAGE := tests --doctest-modules d2lite -m "not browser"
+# Package tests: in random order (pytest-randomly prints the seed; rerun an order with
+# --randomly-seed=N), with every >>> example in d2lite, on every core (pytest-xdist).
+PACKAGE := -n auto tests --doctest-modules d2lite -m "not browser"
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -69,13 +69,13 @@ test-package: check
 
 # Layer tests again under JAX (Keras picks the backend from KERAS_BACKEND).
 test-backends: $(STAMP)
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -m backend tests
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -n auto -m backend tests
 
 # Opt-in: the layer tests under PyTorch. torch==2.13.0 is a CPU wheel on the course machines;
 # elsewhere pip may fetch a multi-GB CUDA build, so `make test` does not install it.
 test-torch: $(STAMP)
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
-	KERAS_BACKEND=torch $(BIN)/python -m pytest -q -m backend tests
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -q -n auto -m backend tests
 
 # Opt-in: the package tests on the oldest TensorFlow and Keras that pyproject admits
 # (constraints/oldest.txt), in a venv of their own. About 700 MB of downloads.
@@ -101,7 +101,7 @@ browser-deps:
 # The whole suite: JAX layer tests, the package tests (random order), the browser tests,
 # then every notebook under nbval on TF.
 test: $(STAMP) browser-deps
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -m backend tests
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -n auto -m backend tests
 	$(BIN)/python -m pytest -q $(PACKAGE)
 	$(BIN)/python -m pytest -q -p no:randomly -m browser tests
 	$(BIN)/python -m pytest -q $(NBVAL) notebooks

@@ -161,7 +161,7 @@ def set_navigation(nb, source, position=1, colab=True, colab_cell=None):
         position: where the cell goes once earlier navigation cells are removed (default 1,
             right after the title cell).
         colab: also put the install-on-Colab code cell right after it (default True). An
-            existing one with the same source is kept as it is, execution count included.
+            existing one keeps its execution count; its source is set to `colab_cell`.
         colab_cell: that cell's source (default: `colab_source(pinned_commit())`).
 
     Returns:
@@ -175,8 +175,12 @@ def set_navigation(nb, source, position=1, colab=True, colab_cell=None):
                                          metadata={"d2lite": {"navigation": True}})
     cells = [cell]
     if colab:
-        if old_setup is not None and old_setup.source == colab_cell:
+        if old_setup is not None:
+            # Where d2lite is installed the cell prints nothing and changes nothing, whatever
+            # commit it pins: a new pin keeps the cell's execution count (no re-execution).
             setup = old_setup
+            if setup.source != colab_cell:
+                setup.source, setup.outputs = colab_cell, []
         else:
             setup = nbformat.v4.new_code_cell(colab_cell, id=COLAB_CELL_ID,
                                               metadata={"d2lite": {"colab": True}})
