@@ -6,6 +6,7 @@ positive integer, got 0.") and every cache file is written the same way.
 """
 
 import contextlib
+import glob
 import math
 import numbers
 import os
@@ -118,6 +119,45 @@ def string(value, name="text"):
     return value
 
 
+def _alive(pid):
+    """Whether process `pid` exists (a process we may not signal exists too)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def remove_stale_temporaries(path):
+    """Delete the temporary files that killed writers of `path` left beside it.
+
+    `atomic_write` names its temporary file ``.<name>.<pid>.<random>.tmp``; one whose
+    writer process no longer exists is left over from a kill (or a power cut) and is
+    removed. A live writer's file, or a file of another name, is left alone.
+
+    Returns:
+        The paths removed.
+    """
+    path = Path(path)
+    removed = []
+    prefix = f".{path.name}."
+    try:
+        candidates = list(path.parent.glob(f"{glob.escape(prefix)}*.tmp"))
+    except OSError:
+        return removed
+    for tmp in candidates:
+        pid = tmp.name[len(prefix):-len(".tmp")].split(".")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            try:
+                tmp.unlink()
+                removed.append(tmp)
+            except OSError:
+                pass
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", **open_kwargs):
     """Open a temporary file beside `path`; on success, rename it over `path`.
@@ -126,7 +166,9 @@ def atomic_write(path, mode="wb", **open_kwargs):
     `path` changed nor the temporary file behind. The file is created with
     ``0o666`` minus the umask (what `open` gives), not `tempfile.mkstemp`'s
     ``0o600``, so a cache in a shared folder stays readable by the others who
-    share it. The data is flushed to disk before the rename.
+    share it. The data is flushed to disk before the rename. Temporary files of
+    writers that were killed mid-write are removed first
+    (`remove_stale_temporaries`).
 
     Example:
         >>> import tempfile
@@ -138,6 +180,7 @@ def atomic_write(path, mode="wb", **open_kwargs):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
