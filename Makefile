@@ -9,9 +9,10 @@ OLDEST := .venv-oldest
 # Notebooks under nbval: cells in order (never shuffled), outputs compared where marked.
 NBVAL  := -p no:randomly --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
           --sanitize-with tests/nbval_sanitize.cfg
-# Package tests: in random order (pytest-randomly prints the seed; rerun an order with
-# --randomly-seed=N), with every >>> example in d2lite, on every core (pytest-xdist).
-PACKAGE := -n auto tests --doctest-modules d2lite -m "not browser"
+# Package tests: in a random order whose seed make echoes with the command (rerun that order
+# with `make check SEED=N`), with every >>> example in d2lite, on every core (pytest-xdist).
+SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+PACKAGE := -n auto -p randomly --randomly-seed=$(SEED) tests --doctest-modules d2lite -m "not browser"
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
 export TF_CPP_MIN_LOG_LEVEL := 2
