@@ -62,12 +62,48 @@ def _wait_for_server(url, token, proc, timeout=90):
     raise TimeoutError(f"jupyter lab did not answer at {url} within {timeout} s")
 
 
+def run_all(page):
+    """Open Run > Run All Cells once the menu item is enabled for the current notebook."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    item = page.locator(".lm-Menu-item:not(.lm-mod-disabled) .lm-Menu-itemLabel",
+                        has_text="Run All Cells").first
+    item.wait_for(state="visible", timeout=30_000)
+    item.click()
+
+
+PROMPTS = """[...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')]
+             .map(p => p.textContent.trim())"""
+ERRORS = """[...document.querySelectorAll(
+               ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")]
+             .map(e => e.innerText).filter(t => /Traceback|Error/.test(t))"""
+STARTED = f"() => {PROMPTS}.some(p => /^\\[(\\*|\\d+)\\]:$/.test(p))"
+FINISHED = f"""n => {{
+    const done = {PROMPTS}.filter(p => /^\\[\\d+\\]:$/.test(p)).length;
+    const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
+    const idle = status && status.getAttribute('data-status') === 'idle';
+    return {ERRORS}.length > 0 || (done === n && idle);
+}}"""
+STATE = f"""() => ({{
+    prompts: {PROMPTS},
+    status: document.querySelector('.jp-Notebook-ExecutionIndicator')
+                    ?.getAttribute('data-status'),
+    errors: {ERRORS}.map(t => t.slice(0, 1500)),
+    dialogs: [...document.querySelectorAll('.jp-Dialog')].map(d => d.innerText.slice(0, 500)),
+}})"""
+
+
 @pytest.fixture
 def lab(tmp_path):
     """JupyterLab on loopback serving a copy of the notebook; yields (url, token, folder)."""
     work = tmp_path / "notebooks"
     work.mkdir()
-    shutil.copy(ROOT / "notebooks" / NOTEBOOK, work / NOTEBOOK)
+    # Outputs cleared, as a student starts: every prompt then shows a count only once its
+    # cell has run here.
+    notebook = json.loads((ROOT / "notebooks" / NOTEBOOK).read_text())
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    (work / NOTEBOOK).write_text(json.dumps(notebook, indent=1))
     settings = tmp_path / "settings"
     # Render every cell (no windowing), so the page holds all prompts and outputs.
     tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
@@ -109,7 +145,7 @@ def lab(tmp_path):
 def test_notebook_runs_all_cells_in_jupyterlab(lab):
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
     url, token, work = lab
-    source = json.loads((work / NOTEBOOK).read_text())
+    source = json.loads((ROOT / "notebooks" / NOTEBOOK).read_text())
     n_code = sum(c["cell_type"] == "code" for c in source["cells"])
     shots = ROOT / "build" / "browser"
     shots.mkdir(parents=True, exist_ok=True)
@@ -128,20 +164,25 @@ def test_notebook_runs_all_cells_in_jupyterlab(lab):
                 "n => document.querySelectorAll('.jp-Notebook .jp-CodeCell').length === n",
                 arg=n_code, timeout=60_000)
 
-            # Through the menus, as a student would: Run > Run All Cells.
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            # Through the menus, as a student would: Run > Run All Cells. The menu item acts
+            # on the current notebook, so focus it first and wait until the item is enabled.
+            page.locator(".jp-Notebook .jp-Cell").first.click()
+            run_all(page)
+            try:  # the first prompt turns to [*] or [1] once the kernel takes the cells
+                page.wait_for_function(STARTED, timeout=60_000, polling=500)
+            except sync_api.TimeoutError:  # the click landed before the menu was live
+                run_all(page)
+                page.wait_for_function(STARTED, timeout=60_000, polling=500)
 
-            # Done when every code cell shows an execution count and the kernel is idle.
-            page.wait_for_function(
-                """n => {
-                    const prompts = [...document.querySelectorAll(
-                        '.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')];
-                    const done = prompts.filter(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
-                    const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
-                    return done.length === n && status &&
-                           status.getAttribute('data-status') === 'idle';
-                }""", arg=n_code, timeout=300_000, polling=1000)
+            # Done when every code cell shows an execution count and the kernel is idle, or
+            # as soon as a cell shows an error (Run All stops there).
+            try:
+                page.wait_for_function(FINISHED, arg=n_code, timeout=300_000, polling=1000)
+            except sync_api.TimeoutError:
+                page.screenshot(path=str(shots / "timeout.png"), full_page=True)
+                log = (work.parent / "jupyter.log").read_text()[-3000:]
+                pytest.fail(f"Run All did not finish: {page.evaluate(STATE)}\n"
+                            f"JupyterLab's log ends with:\n{log}")
 
             errors = page.locator(
                 ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
