@@ -99,7 +99,7 @@ def instrument(nb, k, record_path):
     return nb, asserts
 
 
-def run(path, backend, k):
+def run(path, backend, k, keep=None):
     """Run one instrumented notebook; return (asserts, {key: held in every call}, error)."""
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,9 +111,11 @@ def run(path, backend, k):
         os.environ["KERAS_BACKEND"] = backend
         error = None
         try:
-            execute(copy, write=False)
+            output = keep / f"{path.stem}_{backend}_{k}.ipynb" if keep else None
+            execute(copy, write=bool(keep), output=output)
         except Exception as err:  # noqa: BLE001 - reported in the table
-            error = str(err).strip().splitlines()[-1][:300] if str(err).strip() else repr(err)
+            message = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip()  # nbclient's colours
+            error = message.splitlines()[-1][:300] if message else repr(err)
         finally:
             copy.unlink(missing_ok=True)
         held = {}
@@ -131,6 +133,8 @@ def main(argv=None):
     parser.add_argument("--failures-only", action="store_true",
                         help="print only the asserts that failed in some run")
     parser.add_argument("--json", type=Path, default=ROOT / "build" / "claims.json")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="write every executed notebook here (to read its outputs)")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -139,7 +143,7 @@ def main(argv=None):
         for backend in args.backends:
             for k in args.shifts:
                 start = time.perf_counter()
-                asserts, held, error = run(path, backend, k)
+                asserts, held, error = run(path, backend, k, args.keep)
                 for key, test in asserts.items():
                     sources[(path.name, key)] = test
                     # Not reached (the notebook stopped first) counts as not held.

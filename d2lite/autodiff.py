@@ -22,7 +22,6 @@ Both return NumPy arrays, the same on every backend up to float32 rounding::
 """
 
 import keras
-import numpy as np
 from keras import ops
 
 from d2lite import _validate
@@ -165,21 +164,50 @@ def batch_jacobian(fn, x):
     """Per-example Jacobians: ∂fn(x)[b] / ∂x[b] for each row b, shape (batch, m, n).
 
     For an `fn` that maps a batch of shape (batch, n) to (batch, m) and treats
-    its rows independently (an RNN cell does), as `tf.GradientTape.batch_jacobian`
-    does: the full `jacobian` with the cross-example blocks, which are zero,
-    dropped.
+    its rows independently (an RNN cell does): `tf.GradientTape.batch_jacobian`
+    on TensorFlow. Elsewhere it differentiates the sum over the batch,
+    Σ_b fn(x)[b], whose Jacobian with respect to row b is that row's own
+    Jacobian because the cross-example terms are zero; so the full
+    `jacobian`, (batch, m, batch, n), is never built.
 
     Raises:
         ValueError: if `x` is not a floating-point (batch, n) tensor or `fn(x)`
             is not (batch, m).
+        TypeError: if `fn` is not callable.
     """
+    if not callable(fn):
+        raise TypeError(f"fn must be a function of one tensor; got {type(fn).__name__}")
     x = _floating(x)
     if len(ops.shape(x)) != 2:
         raise _validate.invalid("x", "a (batch, n) tensor",
                                 _validate.Described(f"shape {tuple(ops.shape(x))}"))
-    full = jacobian(fn, x)  # (batch, m, batch, n)
-    if full.ndim != 4:
-        raise _validate.invalid("fn(x)", "a (batch, m) tensor",
-                                _validate.Described(f"shape {full.shape[:-2]}"))
-    rows = np.arange(full.shape[0])
-    return full[rows, :, rows, :]
+
+    def checked(y):
+        if len(ops.shape(y)) != 2:
+            raise _validate.invalid("fn(x)", "a (batch, m) tensor",
+                                    _validate.Described(f"shape {tuple(ops.shape(y))}"))
+        return y
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = checked(fn(x))
+        result = tape.batch_jacobian(y, x, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    elif backend == "jax":
+        import jax
+
+        result = jax.jacrev(lambda x: ops.sum(checked(fn(x)), axis=0))(x)  # (m, batch, n)
+        result = ops.transpose(result, (1, 0, 2))
+    elif backend == "torch":
+        import torch
+
+        result = torch.autograd.functional.jacobian(
+            lambda x: ops.sum(checked(fn(x)), axis=0), x)
+        result = ops.transpose(result, (1, 0, 2))
+    else:  # pragma: no cover
+        raise RuntimeError(f"the {backend!r} backend has no automatic differentiation; "
+                           "use tensorflow, jax or torch")
+    return ops.convert_to_numpy(result)

@@ -132,3 +132,22 @@ def test_batch_jacobian_refuses_a_point_that_is_not_a_batch_of_vectors():
         autodiff.batch_jacobian(lambda v: v, np.ones(3, "float32"))
     with pytest.raises(ValueError, match=r"\(batch, m\)"):
         autodiff.batch_jacobian(lambda v: ops.sum(v, axis=1), np.ones((2, 3), "float32"))
+
+
+def test_batch_jacobian_equals_the_diagonal_blocks_of_the_full_jacobian():
+    keras.utils.set_random_seed(6)
+    cell = layers.LSTMCell(3)
+    x = np.random.default_rng(6).normal(size=(2, 4)).astype("float32")
+    s = np.random.default_rng(7).normal(size=(2, 6)).astype("float32")
+    cell(x, [s[:, :3], s[:, 3:]])
+
+    def step(state):  # (h, c) -> (h', c') stacked, for every row of the batch
+        _, (h, c) = cell(x, [state[:, :3], state[:, 3:]])
+        return ops.concatenate([h, c], axis=1)
+
+    per_row = autodiff.batch_jacobian(step, s)
+    full = autodiff.jacobian(step, s)
+    assert per_row.shape == (2, 6, 6)
+    for b in range(2):
+        np.testing.assert_allclose(per_row[b], full[b, :, b, :], rtol=1e-5, atol=1e-7)
+    assert not full[0, :, 1, :].any()
