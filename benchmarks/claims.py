@@ -106,18 +106,16 @@ def run(path, backend, k, keep=None):
         record = Path(tmp) / "claims.jsonl"
         record.touch()
         nb, asserts = instrument(nb, k, record)
-        copy = path.parent / f".claims_{os.getpid()}_{path.name}"  # its folder: relative paths
+        copy = Path(tmp) / path.name  # run from the notebook's folder: relative paths resolve
         nbformat.write(nb, copy)
         os.environ["KERAS_BACKEND"] = backend
         error = None
         try:
             output = keep / f"{path.stem}_{backend}_{k}.ipynb" if keep else None
-            execute(copy, write=bool(keep), output=output)
+            execute(copy, write=bool(keep), output=output, cwd=path.parent)
         except Exception as err:  # noqa: BLE001 - reported in the table
             message = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip()  # nbclient's colours
             error = message.splitlines()[-1][:300] if message else repr(err)
-        finally:
-            copy.unlink(missing_ok=True)
         held = {}
         for line in record.read_text().splitlines():
             entry = json.loads(line)

@@ -1,6 +1,7 @@
 """Execute every notebook (or those named) and print its wall time.
 
     .venv/bin/python benchmarks/notebook_times.py [notebooks/04_rnn.ipynb ...]
+    .venv/bin/python benchmarks/notebook_times.py --backend jax --repeat 3
 
 Notebooks run one after another in fresh kernels, exactly as nbval runs them,
 without writing anything back. The machine is noisy: compare figures from one
@@ -8,6 +9,7 @@ run, and rerun with --repeat N to get medians.
 """
 
 import argparse
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -22,10 +24,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="default: every notebook in notebooks/")
     parser.add_argument("--repeat", type=int, default=1, help="runs per notebook (median reported)")
+    parser.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+                        choices=["tensorflow", "jax", "torch"], help="Keras backend of the kernels")
     args = parser.parse_args(argv)
-    paths = [Path(p) for p in args.notebooks] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    os.environ["KERAS_BACKEND"] = args.backend  # the kernels inherit the environment
+    paths = [Path(p) for p in args.notebooks] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     total = 0.0
-    print(f"{'notebook':<32} {'median s':>9}  runs")
+    print(f"{'notebook (' + args.backend + ')':<32} {'median s':>9}  runs")
     for path in paths:
         times = [execute(path, write=False)[0] for _ in range(args.repeat)]
         median = statistics.median(times)

@@ -34,7 +34,7 @@ def _clean(nb):
         cell.metadata.pop("execution", None)
 
 
-def execute(path, timeout=600, write=True, output=None, log=None):
+def execute(path, timeout=600, write=True, output=None, log=None, cwd=None):
     """Run one notebook; return (seconds, notebook). Raises on a cell error.
 
     Args:
@@ -43,13 +43,14 @@ def execute(path, timeout=600, write=True, output=None, log=None):
         write: store the executed notebook (default True).
         output: where to store it (default: over `path`).
         log: a file for the kernel process's own stderr (default: discarded).
+        cwd: the kernel's working directory (default: the notebook's folder).
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
+                            resources={"metadata": {"path": str(Path(cwd or path.parent).resolve())}})
     start = time.perf_counter()
     if log is None:
         client.execute(stderr=open(os.devnull, "w"))
