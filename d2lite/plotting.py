@@ -486,8 +486,14 @@ class TrainingCurves(_make_callback_base()):
         names = self._names()
         if names:
             # Each curve against its own epochs: validation may run only every few epochs.
-            exp_loss = self._from_loss.intersection(names)
+            # The y label names what is drawn: one quantity (loss, val_loss -> "loss"), or
+            # "value" for several; the legend tells the curves apart.
+            bases = {n.removeprefix("val_") for n in names}
+            if self._from_loss.intersection(names):
+                ylabel = "perplexity = exp(loss)"
+            else:
+                ylabel = bases.pop() if len(bases) == 1 else "value"
             plot([self.epochs[n] for n in names], [self.history[n] for n in names],
-                 xlabel="epoch", ylabel="perplexity = exp(loss)" if exp_loss else None,
+                 xlabel="epoch", ylabel=ylabel,
                  legend=names, yscale=self.yscale, fmts=("-", "--", "-.", ":"), ax=self.ax)
         self.ax.set_xlim(1, max(2, last_epoch))

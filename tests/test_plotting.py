@@ -316,7 +316,7 @@ def test_training_curves_plot_the_perplexity_metric_the_model_logs(capsys):
         assert curves.history[key] == history.history[key]
     assert np.all(np.exp(curves.history["loss"]) > 100 * np.array(curves.history["perplexity"]))
     assert _legend_texts(curves.ax) == ["perplexity", "val_perplexity"]
-    assert curves.ax.get_ylabel() == ""
+    assert curves.ax.get_ylabel() == "perplexity"  # the metric's own name, not exp(loss)
     # One logged value only, the other computed: the metric is kept where it is logged.
     curves.on_train_begin()
     curves.on_epoch_end(0, {"loss": 1.0, "perplexity": 5.0, "val_loss": 2.0})
@@ -327,3 +327,12 @@ def test_training_curves_plot_the_perplexity_metric_the_model_logs(capsys):
 def test_training_curves_bad_yscale():
     with pytest.raises(ValueError, match="argument `yscale`"):
         TrainingCurves(yscale="symlog")
+
+
+def test_training_curves_label_the_y_axis_with_what_they_draw():
+    curves = TrainingCurves(live=False)
+    curves.on_train_begin()
+    curves.on_epoch_end(0, {"loss": 1.0, "val_loss": 1.5})
+    assert (curves.ax.get_xlabel(), curves.ax.get_ylabel()) == ("epoch", "loss")
+    curves.on_epoch_end(1, {"loss": 0.9, "val_loss": 1.4, "accuracy": 0.6})
+    assert curves.ax.get_ylabel() == "value"  # several quantities: the legend names them
