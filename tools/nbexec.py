@@ -16,6 +16,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -34,7 +35,18 @@ def _clean(nb):
         cell.metadata.pop("execution", None)
 
 
-def execute(path, timeout=600, write=True, output=None, log=None, cwd=None):
+def _cell_time(cell):
+    """Seconds a code cell ran, from nbclient's execution timestamps (0 if missing)."""
+    timing = cell.metadata.get("execution", {})
+    try:
+        start = datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
+        end = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return 0.0
+    return (end - start).total_seconds()
+
+
+def execute(path, timeout=600, write=True, output=None, log=None, cwd=None, cell_seconds=None):
     """Run one notebook; return (seconds, notebook). Raises on a cell error.
 
     Args:
@@ -44,6 +56,7 @@ def execute(path, timeout=600, write=True, output=None, log=None, cwd=None):
         output: where to store it (default: over `path`).
         log: a file for the kernel process's own stderr (default: discarded).
         cwd: the kernel's working directory (default: the notebook's folder).
+        cell_seconds: a list to receive (cell index, seconds) for every code cell.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     path = Path(path)
@@ -59,6 +72,9 @@ def execute(path, timeout=600, write=True, output=None, log=None, cwd=None):
         with open(log, "w", encoding="utf-8") as stderr:
             client.execute(stderr=stderr)
     seconds = time.perf_counter() - start
+    if cell_seconds is not None:
+        cell_seconds.extend((i, _cell_time(cell)) for i, cell in enumerate(nb.cells)
+                            if cell.cell_type == "code")
     _clean(nb)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
