@@ -65,6 +65,8 @@ ALLOWED = {
         "to 20 and to 120": "exercise setting",
     },
     "10_ising_lab": {
+        "2.214, 2.286 and 2.357 are never seen": "temperatures of the lesson's grid within GAP of T_c",
+        "between 2.214 and 2.357": "temperatures of the lesson's grid within GAP of T_c",
         "24 random bits": "d2lite.ising's acceptance-test precision (_BITS), a constant of the package",
         "200 equilibration sweeps": "the default of ising.dataset, a constant of the package",
     },
