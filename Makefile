@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.d2lite-installed
 OLDEST := .venv-oldest
 # Notebooks under nbval: cells in order (never shuffled), outputs compared where marked.
 NBVAL  := -p no:randomly --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
-          --sanitize-with tests/nbval_sanitize.cfg
+          --nbval-sanitize-with tests/nbval_sanitize.cfg
 # Package tests: in a random order whose seed make echoes with the command (rerun that order
 # with `make check SEED=N`), with every >>> example in d2lite, on every core (pytest-xdist).
 SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
@@ -18,7 +18,7 @@ NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help venv lab run notebook student html check test browser-deps test-package \
-        test-backends test-torch test-oldest test-notebooks benchmarks clean
+        test-backends test-torch test-oldest test-notebooks benchmarks claims clean
 
 help:
 	@echo "make lab      - set up .venv and open the series in JupyterLab"
@@ -29,6 +29,8 @@ help:
 	@echo "make student  - student copies in build/student/ (solutions and outputs cleared)"
 	@echo "make html     - the executed series as a website in build/site/ (works offline)"
 	@echo "make test-oldest - the package tests against the oldest supported TensorFlow/Keras"
+	@echo "make benchmarks - every notebook's wall time on TF and on JAX"
+	@echo "make claims  - how often each lesson assert holds with the seeds shifted (slow)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -87,8 +89,10 @@ test-oldest:
 	$(OLDEST)/bin/python -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy) '
 	$(OLDEST)/bin/python -m pytest -q $(PACKAGE)
 
+# Every notebook under nbval on TensorFlow, then again on JAX (KERAS_BACKEND picks it).
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest $(NBVAL) notebooks
+	$(BIN)/python -m pytest -q $(NBVAL) notebooks
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q $(NBVAL) notebooks
 
 # tests/test_browser.py drives JupyterLab in Debian's chromium; CI (CI=true, as root on
 # Debian) installs it here, elsewhere the test is skipped with the reason when it is missing.
@@ -100,15 +104,22 @@ browser-deps:
 	fi
 
 # The whole suite: JAX layer tests, the package tests (random order), the browser tests,
-# then every notebook under nbval on TF.
+# then every notebook under nbval on TF and on JAX.
 test: $(STAMP) browser-deps
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -n auto -m backend tests
 	$(BIN)/python -m pytest -q $(PACKAGE)
 	$(BIN)/python -m pytest -q -p no:randomly -m browser tests
 	$(BIN)/python -m pytest -q $(NBVAL) notebooks
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q $(NBVAL) notebooks
 
+# The series' wall time per notebook on each backend, and how often every lesson assert
+# holds with the notebooks' seeds shifted (benchmarks/claims.py: about 40 minutes here).
 benchmarks: $(STAMP)
-	$(BIN)/python benchmarks/notebook_times.py
+	$(BIN)/python benchmarks/notebook_times.py --backend tensorflow
+	$(BIN)/python benchmarks/notebook_times.py --backend jax
+
+claims: $(STAMP)
+	$(BIN)/python benchmarks/claims.py
 
 clean:
 	rm -rf build .pytest_cache
