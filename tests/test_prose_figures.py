@@ -61,8 +61,8 @@ ALLOWED = {
         "learning rate 0.005": "networks.recipe('rnn'), a constant of d2lite printed by notebook 04",
     },
     "09_stock_lab": {
-        "S&P 500": "the name of the index",
         "to 20 and to 120": "exercise setting",
+        "for 100 epochs": "exercise setting",
     },
     "10_ising_lab": {
         "2.214, 2.286 and 2.357 are never seen": "temperatures of the lesson's grid within GAP of T_c",
