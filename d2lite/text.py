@@ -30,6 +30,7 @@ __all__ = [
     "Vocab",
     "add_alpha_prob",
     "load_corpus_time_machine",
+    "ngram_codes",
     "ngram_counts",
     "ngrams",
     "perplexity",
@@ -617,6 +618,45 @@ def ngram_counts(tokens, n):
                    if not isinstance(tok, collections.abc.Hashable))
         raise _validate.invalid("tokens", "hashable tokens (strings or ints; for lines, count "
                                 "each line or flatten them)", bad) from None
+
+
+def ngram_codes(tokens, n, vocab_size):
+    """Every n-gram of a sequence of token indices as one integer.
+
+    The n tokens of a gram are the digits of its code in base `vocab_size`,
+    the first token the most significant: the gram (t_1, ..., t_n) has code
+    t_1 |V|^(n-1) + ... + t_n. Equal grams get equal codes and different grams
+    different ones, so `np.unique` counts grams and `np.isin` tests whether a
+    gram occurs elsewhere, at NumPy speed (`NGramLM` counts this way).
+
+    Args:
+        tokens: a 1-D array (or list) of integer token indices in [0, vocab_size).
+        n: the order, a non-negative integer; n = 0 gives one empty gram (code 0)
+            per position plus one, as the context of a unigram.
+        vocab_size: |V|, a positive integer, with |V|^n small enough for int64.
+
+    Returns:
+        An int64 array of the `len(tokens) - n + 1` codes (empty if `tokens` is
+        shorter than `n`).
+
+    Raises:
+        ValueError: for tokens that are not a 1-D array of integers in
+            [0, vocab_size), an `n` or `vocab_size` that is not a valid integer,
+            or codes that would not fit in int64.
+
+    Example:
+        >>> ngram_codes([1, 0, 2, 1], 2, 3).tolist()  # (1,0) (0,2) (2,1) in base 3
+        [3, 2, 7]
+    """
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise _validate.invalid("n", "a non-negative integer", n)
+    n = int(n)
+    vocab_size = _validate.integer(vocab_size, "vocab_size")
+    if vocab_size ** n >= 2 ** 63:
+        raise _validate.invalid("n", f"an order with vocab_size ** n below 2**63 (int64 codes; "
+                                f"vocab_size is {vocab_size})", n)
+    tokens = NGramLM._check_corpus(tokens, vocab_size, name="tokens")
+    return NGramLM._codes(tokens, n, vocab_size)
 
 
 def add_alpha_prob(ngram_count, context_count, vocab_size, alpha=1.0):

@@ -360,6 +360,10 @@ CAMPAIGN = [
     ("ResetStates, stateless evaluate", _fit_with(training.ResetStates, evaluate=True),
      ValueError, r"has no stateful recurrent layer"),
     ("EpochTimer(5)", lambda: training.EpochTimer(5), TypeError, r"positional argument"),
+    ("EpochTimer clock 'cpu'", lambda: training.EpochTimer(clock="cpu"), ValueError,
+     r"`clock`.*\"wall\" or \"process\".*got 'cpu'"),
+    ("EpochTimer clock None", lambda: training.EpochTimer(clock=None), ValueError,
+     r"`clock`.*got None"),
     ("EpochTimer epoch before train", lambda: training.EpochTimer().on_epoch_end(0),
      RuntimeError, r"on_epoch_end was called before on_train_begin"),
     # ---- metrics.Perplexity

@@ -220,6 +220,23 @@ def test_ngrams_and_counts():
     assert sum(counts.values()) == len(tokens) - 1
 
 
+def test_ngram_codes_are_base_v_digits_and_count_like_ngram_counts():
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(0, 5, size=300)
+    for n in (1, 2, 3):
+        codes = text.ngram_codes(tokens, n, 5)
+        grams = text.ngrams(tokens.tolist(), n)
+        assert codes.dtype == np.int64 and len(codes) == len(grams)
+        assert codes.tolist() == [sum(t * 5 ** (n - 1 - j) for j, t in enumerate(g)) for g in grams]
+        keys, counts = np.unique(codes, return_counts=True)
+        assert sorted(counts.tolist()) == sorted(text.ngram_counts(tokens.tolist(), n).values())
+    # NGramLM counts with the same codes: its bigram counts are these.
+    lm = text.NGramLM(2, alpha=0.0).fit(tokens, 5)
+    keys, counts = np.unique(text.ngram_codes(tokens, 2, 5), return_counts=True)
+    assert lm.prob((keys[0] // 5,), keys[0] % 5) == pytest.approx(
+        counts[0] / np.sum(tokens[:-1] == keys[0] // 5))
+
+
 @pytest.mark.parametrize("n", [0, -1, 1.0])
 def test_ngrams_rejects_bad_order(n):
     with pytest.raises(ValueError, match="`n`, expected a positive integer"):

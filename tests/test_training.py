@@ -1,9 +1,10 @@
-"""d2lite.training: gradient clipping and the epoch timer.
+"""d2lite.training: gradient clipping and the epoch timer (wall and processor clocks).
 
 `reset_states` and `ResetStates` (truncated BPTT) are tested in test_variable_length.py.
 """
 
 import math
+import time
 
 import keras
 import numpy as np
@@ -55,3 +56,18 @@ def test_epoch_timer_records_every_epoch():
     model.fit(np.zeros((4, 2)), np.zeros(4), epochs=3, verbose=0, callbacks=[timer])
     assert len(timer.times) == 3 and all(t > 0 for t in timer.times)
     assert timer.total == pytest.approx(sum(timer.times), rel=1e-6)
+
+
+def test_epoch_timer_process_clock_counts_work_not_waiting():
+    # A callback that sleeps 0.25 s in every epoch: the wall clock sees it, the processor clock not.
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    nap = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: time.sleep(0.25))
+    wall, work = training.EpochTimer(), training.EpochTimer(clock="process")
+    model.fit(np.zeros((4, 2)), np.zeros(4), epochs=3, verbose=0, callbacks=[nap, wall, work])
+    assert (wall.clock, work.clock) == ("wall", "process")
+    assert len(work.times) == 3 and all(t >= 0 for t in work.times)
+    assert work.total == pytest.approx(sum(work.times), rel=1e-6)
+    # After the first epoch (tracing), an epoch is the nap plus very little work.
+    assert all(t >= 0.25 for t in wall.times[1:])
+    assert all(t < 0.15 for t in work.times[1:])
