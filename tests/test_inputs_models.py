@@ -598,7 +598,7 @@ def test_every_kind_of_call_the_notebooks_make_is_still_accepted():
     assert models[7].get_layer("rnn_1").cell.units == 4
     assert models[-1].get_layer("rnn").cell.units == 4
     assert networks.sequence_classifier(51).get_layer("rnn").cell.units == 64  # the default
-    assert networks.recipe("rnn")["units"] == 256
+    assert networks.recipe("rnn")["units"] == 128
 
 
 def test_dropout_with_a_single_layer_warns_that_it_does_nothing():
