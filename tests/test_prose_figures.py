@@ -54,11 +54,13 @@ ALLOWED = {
     "04_rnn": {
         "year 802,701": "the year the Time Traveller reaches, quoted from the novel",
         "learning rate of 0.02": "exercise setting",
-        "8 and 128 instead of 32": "exercise setting",
     },
     "08_deep_rnn": {
         "650–1,500 units": "Zaremba et al.'s model sizes",
         "learning rate 0.005": "networks.recipe('rnn'), a constant of d2lite printed by notebook 04",
+    },
+    "06_lstm": {
+        "with pieces of 256": "exercise setting",
     },
     "09_stock_lab": {
         "to 20 and to 120": "exercise setting",
