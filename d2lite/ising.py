@@ -967,10 +967,15 @@ def _kaufman_terms(K, L):
     # ln(1 ± e^{-L|γ|}) and their derivatives
     t = np.exp(-L * gamma)
     La = L * dgamma
-    h_plus, h_minus = np.log1p(t), np.log1p(-t)
-    dh_plus, dh_minus = -La * t / (1 + t), La * t / (1 - t)
+    h_plus = np.log1p(t)
+    dh_plus = -La * t / (1 + t)
     ddh_plus = -L * ddgamma * t / (1 + t) + La**2 * t / (1 + t) ** 2
-    ddh_minus = L * ddgamma * t / (1 - t) - La**2 * t / (1 - t) ** 2
+    # Column 0 is t = 1 where γ_0 = 0 (T = T_c exactly: sinh 2K rounds to 1.0 with some
+    # libms); it is replaced by the factor φ below, so its infinities are never used.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h_minus = np.log1p(-t)
+        dh_minus = La * t / (1 - t)
+        ddh_minus = L * ddgamma * t / (1 - t) - La**2 * t / (1 - t) ** 2
     # The r = 0 factor of Z₄, sign(γ_0)(1 - e^{-L|γ_0|}), vanishes at T_c: kept as a factor φ.
     t0, a0, aa0 = t[:, 0], dgamma[:, 0], ddgamma[:, 0]
     sign0 = np.where(above[:, 0], 1.0, -1.0)
