@@ -19,11 +19,16 @@ def _split(requirement):
     return name, match.group(3).replace(" ", "")
 
 
+# The instructor's extra: `make grade` installs it; the students' environment does not.
+INSTRUCTOR_EXTRAS = {"grading"}
+
+
 def pyproject_requirements():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     reqs = list(project["dependencies"])
-    for extra in project.get("optional-dependencies", {}).values():
-        reqs += extra
+    for name, extra in project.get("optional-dependencies", {}).items():
+        if name not in INSTRUCTOR_EXTRAS:
+            reqs += extra
     return dict(_split(r) for r in reqs)
 
 
@@ -53,6 +58,15 @@ def test_environment_yml_matches_pyproject():
     env = environment_requirements()
     env.pop("python"), env.pop("pip")
     assert env == pyproject_requirements()
+
+
+def test_students_environment_has_no_grader():
+    # nbgrader is the instructor's: not in environment.yml, not in what `make lab` installs.
+    assert "nbgrader" not in environment_requirements()
+    makefile = (ROOT / "Makefile").read_text()
+    stamp_recipe = makefile.split("$(STAMP): pyproject.toml", 1)[1].split("\n\n", 1)[0]
+    assert "grading" not in stamp_recipe
+    assert "nbgrader" in dict(_split(r) for r in _extra("grading"))
 
 
 def test_environment_installs_the_package_itself():
@@ -114,7 +128,7 @@ def _third_party_imports(folder):
                 names |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names.add(node.module.split(".")[0])
-    local = {p.stem for p in (ROOT / folder).glob("*.py")}  # sibling scripts in tools/
+    local = {p.stem for p in (ROOT / folder).rglob("*.py")}  # sibling scripts in tools/
     return {n for n in names if n not in sys.stdlib_module_names and n != "d2lite" and n not in local}
 
 
@@ -133,7 +147,8 @@ def test_core_dependencies_are_what_d2lite_imports():
 
 def test_tools_imports_are_declared():
     imported = {_normal(n) for n in _third_party_imports("tools")}
-    declared = set(_core()) | set(_extra("notebooks"))
+    # nbgrader only in the grader (tools/grade.py and tools/grading/), from the `grading` extra.
+    declared = set(_core()) | set(_extra("notebooks")) | set(_extra("grading"))
     assert imported <= declared, f"tools/ imports undeclared {sorted(imported - declared)}"
 
 

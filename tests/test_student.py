@@ -83,6 +83,27 @@ def test_other_cells_unchanged_outputs_cleared_metadata_kept():
     assert "x.sum()" not in copy.cells[2].source
 
 
+def test_hidden_tests_are_removed_and_test_cells_locked():
+    test = new_code_cell("# Autograded, 2 points.\n### BEGIN HIDDEN TESTS\nassert f(2) == 4\n"
+                         "### END HIDDEN TESTS")
+    test.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 2,
+                                 "grade_id": "test_f", "schema_version": 3}
+    answer = new_code_cell("x = 1")
+    answer.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False,
+                                   "grade_id": "solution_x", "schema_version": 3}
+    copy = copy_of(notebook(answer, test))
+    assert copy.cells[0].source == "# YOUR CODE HERE\nraise NotImplementedError()"
+    assert copy.cells[0].metadata["deletable"] is False and "editable" not in copy.cells[0].metadata
+    assert copy.cells[1].source == "# Autograded, 2 points."
+    assert copy.cells[1].metadata["editable"] is False and copy.cells[1].metadata["deletable"] is False
+
+
+def test_unbalanced_hidden_test_markers_fail():
+    with pytest.raises(student.SolutionMarkerError, match=r"`### BEGIN HIDDEN TESTS` on line 1 has no "
+                       r"matching"):
+        copy_of(notebook(new_code_cell("### BEGIN HIDDEN TESTS\nassert True")))
+
+
 def test_a_line_that_only_mentions_a_marker_is_kept_with_a_warning():
     source = f"Solutions sit between `{BEGIN}` and\n`{END}`."
     with pytest.warns(UserWarning, match="nbgrader would treat it as a marker"):
@@ -161,14 +182,27 @@ def _regions(source):
     return outside, inside, regions
 
 
+def _without_hidden_tests(source):
+    """`source` without its hidden-test regions (what nbgrader's ClearHiddenTests removes)."""
+    kept, hidden = [], False
+    for line in source.split("\n"):
+        if line.strip() == student.BEGIN_HIDDEN:
+            hidden = True
+        elif line.strip() == student.END_HIDDEN:
+            hidden = False
+        elif not hidden:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def test_real_notebooks_lose_every_solution_line_and_nothing_else(pair):
     original, copy = pair
     assert len(copy.cells) == len(original.cells)
     for before, after in zip(original.cells, copy.cells):
         assert (after.cell_type, after.get("id")) == (before.cell_type, before.get("id"))
-        outside, inside, regions = _regions(before.source)
+        outside, inside, regions = _regions(_without_hidden_tests(before.source))
         if regions == 0:
-            assert after.source == before.source
+            assert after.source == _without_hidden_tests(before.source)
             continue
         stub = ["YOUR ANSWER HERE"] if before.cell_type == "markdown" else \
             ["# YOUR CODE HERE", "raise NotImplementedError()"]

@@ -1,32 +1,35 @@
-"""Write student copies of the notebooks: solutions cleared, outputs cleared.
+"""Write student copies of the notebooks: solutions and hidden tests cleared, outputs cleared.
 
     python tools/student.py                          # notebooks/*.ipynb -> build/student/
     python tools/student.py notebooks/04_rnn.ipynb --output-dir /tmp/student
 
-This is what `make student` runs. In every cell, each region from a `### BEGIN SOLUTION` line
-to the next `### END SOLUTION` line (both marker lines included) is replaced by
+This is what `make student` runs, and what nbgrader's `generate_assignment` makes of the same
+notebooks (the course's release copies; `tests/test_grading.py` compares them cell by cell):
 
-* in a code cell: `# YOUR CODE HERE` and `raise NotImplementedError()`,
-* in a markdown cell: `YOUR ANSWER HERE`,
+* in every cell, each region from a `### BEGIN SOLUTION` line to the next `### END SOLUTION`
+  line (both marker lines included) is replaced by `# YOUR CODE HERE` and
+  `raise NotImplementedError()` in a code cell, `YOUR ANSWER HERE` in a markdown cell, indented
+  like the BEGIN line, so a solution inside a `def` body leaves a valid body behind; a cell that
+  nbgrader's metadata marks as a solution but that holds no marker becomes the stub entirely;
+* each region from `### BEGIN HIDDEN TESTS` to `### END HIDDEN TESTS` (marker lines included)
+  is removed: the autograded test cells that `tools/nbgrader_metadata.py` inserts keep only
+  their visible comment;
+* cells that nbgrader locks (grade cells, `locked` cells) get `editable: false` and
+  `deletable: false`, solution cells `deletable: false`, as nbgrader's `LockCells` does;
+* outputs and execution counts are cleared; the kernelspec and all other metadata are kept;
+  each copy is checked with `nbformat.validate` before it is written.
 
-indented like the BEGIN line, so a solution inside a `def` body leaves a valid body behind.
-These are the markers, stubs and indentation rule of nbgrader's `ClearSolutions`
-preprocessor, so a course that uses nbgrader can take the solution notebooks as they are
-(with `ClearSolutions.enforce_metadata = False`, since our cells carry no nbgrader metadata).
-Cells without markers keep their source unchanged. Outputs and execution counts are cleared
-(students run the notebooks); the kernelspec and all metadata are kept; each copy is checked
-with `nbformat.validate` before it is written.
-
-Why not nbgrader itself: `nbgrader` 0.9.6 installs cleanly but brings a grading server's
-stack that the series never uses -- SQLAlchemy, Alembic and Mako (its gradebook database),
-the classic `notebook` server, ipywidgets and rapidfuzz -- for one ~40-line preprocessor.
-`ClearSolutions` below is that preprocessor on nbconvert's `Preprocessor` base, with one
+These are the markers, stubs and rules of nbgrader's `ClearSolutions`, `ClearHiddenTests`
+and `LockCells` preprocessors. Students need no nbgrader for their copies: nbgrader is the
+`grading` extra of the instructor (`make grade`), and brings a grading server's stack
+(SQLAlchemy, Alembic, the classic `notebook` server) that a student never uses. One
 deliberate difference: nbgrader treats any line *containing* "BEGIN SOLUTION" as a marker,
-so prose that mentions the markers (the title cells of 09 and 10 do) would be cut out. Here
-a marker is a line that holds the marker and nothing else; a line that only mentions one is
-kept, and reported as a warning because nbgrader would not keep it.
+so prose that mentions the markers would be cut out. Here a marker is a line that holds the
+marker and nothing else; a line that only mentions one is kept, and reported as a warning
+because nbgrader would not keep it (`tools/nbgrader_metadata.py` refuses such a line, so the
+course's notebooks have none).
 
-Unbalanced markers (a BEGIN without END, an END without BEGIN, a BEGIN inside a solution)
+Unbalanced markers (a BEGIN without END, an END without BEGIN, a BEGIN inside a region)
 raise `SolutionMarkerError` naming the notebook, the cell and the line.
 """
 
@@ -41,6 +44,7 @@ from traitlets import Unicode
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 
 class SolutionMarkerError(ValueError):
@@ -69,13 +73,54 @@ class ClearSolutions(Preprocessor):
                         help="Replaces a solution region in a markdown cell.").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
-        if BEGIN not in cell.source and END not in cell.source:
-            return cell, resources
-        name = (resources or {}).get("metadata", {}).get("name", "notebook")
-        where = f"{name}, cell {index}" + (f" (id {cell.id})" if cell.get("id") else "")
         stub = self.code_stub if cell.cell_type == "code" else self.text_stub
-        cell.source = clear_solutions(cell.source, stub, where)
+        if BEGIN not in cell.source and END not in cell.source:
+            if cell.metadata.get("nbgrader", {}).get("solution"):
+                cell.source = stub  # a solution cell without markers: all of it is the answer
+            return cell, resources
+        cell.source = clear_solutions(cell.source, stub, _where(cell, resources, index))
         return cell, resources
+
+
+class ClearHiddenTests(Preprocessor):
+    """Remove each `### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS` region, markers included.
+
+    Example:
+        >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        ...     "# 2 points\\n### BEGIN HIDDEN TESTS\\nassert f(3) == 6\\n### END HIDDEN TESTS")])
+        >>> nb, _ = ClearHiddenTests().preprocess(nb, {})
+        >>> nb.cells[0].source
+        '# 2 points'
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if BEGIN_HIDDEN in cell.source or END_HIDDEN in cell.source:
+            cell.source = clear_regions(cell.source, None, _where(cell, resources, index),
+                                        BEGIN_HIDDEN, END_HIDDEN)
+        return cell, resources
+
+
+class LockCells(Preprocessor):
+    """Make nbgrader's grade and locked cells read-only and solution cells undeletable.
+
+    The rules of nbgrader's `LockCells` with its defaults: a grade cell that is not a
+    solution, or a locked cell, gets ``editable: false`` and ``deletable: false``; a solution
+    cell gets ``deletable: false``.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            cell.metadata["deletable"] = False
+        elif meta.get("grade") or meta.get("locked"):
+            cell.metadata["deletable"] = False
+            cell.metadata["editable"] = False
+        return cell, resources
+
+
+def _where(cell, resources, index):
+    name = (resources or {}).get("metadata", {}).get("name", "notebook")
+    return f"{name}, cell {index}" + (f" (id {cell.id})" if cell.get("id") else "")
 
 
 def clear_solutions(source, stub, where="cell"):
@@ -92,38 +137,49 @@ def clear_solutions(source, stub, where="cell"):
     Raises:
         SolutionMarkerError: when the markers do not pair up.
     """
+    return clear_regions(source, stub, where, BEGIN, END)
+
+
+def clear_regions(source, stub, where, begin, end):
+    """`source` with each region from a `begin` line to an `end` line replaced by `stub`.
+
+    A marker line holds the marker and nothing else (indentation aside); `stub` None removes
+    the region. See `clear_solutions`.
+    """
     lines = source.split("\n")
     kept, begin_line, replaced = [], None, False
     for number, line in enumerate(lines, start=1):
         marker = line.strip()
-        if marker == BEGIN:
+        if marker == begin:
             if begin_line is not None:
                 raise SolutionMarkerError(
-                    f"{where}: `{BEGIN}` on line {number} is inside the solution that "
-                    f"begins on line {begin_line}; add the missing `{END}`.")
+                    f"{where}: `{begin}` on line {number} is inside the "
+                    f"{'solution' if begin == BEGIN else 'hidden tests'} that "
+                    f"begins on line {begin_line}; add the missing `{end}`.")
             begin_line, replaced = number, True
             indent = line[: len(line) - len(line.lstrip())]
-            kept += [indent + stub_line for stub_line in stub.split("\n")]
-        elif marker == END:
+            if stub is not None:
+                kept += [indent + stub_line for stub_line in stub.split("\n")]
+        elif marker == end:
             if begin_line is None:
                 raise SolutionMarkerError(
-                    f"{where}: `{END}` on line {number} has no `{BEGIN}` before it.")
+                    f"{where}: `{end}` on line {number} has no `{begin}` before it.")
             begin_line = None
         elif begin_line is None:
-            if BEGIN in line or END in line:
+            if begin in line or end in line:
                 warnings.warn(
                     f"{where}, line {number}: mentions a solution marker without being a "
                     f"marker line; kept as text, but nbgrader would treat it as a marker: "
-                    f"{line.strip()!r}", stacklevel=2)
+                    f"{line.strip()!r}", stacklevel=3)
             kept.append(line)
     if begin_line is not None:
         raise SolutionMarkerError(
-            f"{where}: `{BEGIN}` on line {begin_line} has no matching `{END}`.")
+            f"{where}: `{begin}` on line {begin_line} has no matching `{end}`.")
     return "\n".join(kept) if replaced else source
 
 
 def student_copy(nb, name="notebook"):
-    """Return the student copy of a notebook node: solutions and outputs cleared.
+    """Return the student copy of a notebook node: solutions, hidden tests and outputs cleared.
 
     Args:
         nb: a version-4 `NotebookNode`; it is modified in place and returned.
@@ -133,7 +189,9 @@ def student_copy(nb, name="notebook"):
         The same notebook, valid under `nbformat.validate`.
     """
     resources = {"metadata": {"name": name}}
+    nb, resources = LockCells().preprocess(nb, resources)
     nb, resources = ClearSolutions().preprocess(nb, resources)
+    nb, resources = ClearHiddenTests().preprocess(nb, resources)
     nb, resources = ClearOutputPreprocessor().preprocess(nb, resources)
     nbformat.validate(nb)
     return nb
