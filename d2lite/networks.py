@@ -30,9 +30,10 @@ __all__ = ["OneHot", "RECIPE", "language_model", "recipe", "sequence_classifier"
 # Settings measured on the Time Machine (char tokens, last 10% held out) on a
 # 2-core CPU with the TensorFlow backend; see benchmarks/lm_recipe.py.
 RECIPE = {
-    # 128 units: on a 2-core CPU an epoch costs a third (RNN, GRU) to a quarter (LSTM) of
-    # one with 256 units, for held-out perplexities within about 0.1-0.3 after as many
-    # epochs (benchmarks/lm_recipe.py); the RNN spends part of the saving on more epochs.
+    # 128 units: on a 2-core CPU an epoch of the notebooks' training takes 0.64 (RNN), 0.51
+    # (GRU) and 0.88 (LSTM, whose batches of 32 are bound by per-step overhead) of the time
+    # with 256 units, for held-out perplexities within about 0.1-0.3 after as many epochs;
+    # the RNN spends its saving on more epochs (16, for 5.3 held out instead of 5.7).
     "rnn": {"units": 128, "num_steps": 64, "batch_size": 64, "learning_rate": 0.005,
             "epochs": 16},
     # Gated cells: shorter pieces (more updates per epoch) and a larger step size reach
