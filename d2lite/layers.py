@@ -733,15 +733,47 @@ def gate_activations(cell, inputs, initial_state=None):
                 f"{num_states} state(s) of shape {(batch, units)}, got shapes "
                 f"{[tuple(s.shape) for s in states]}.")
 
-    trace = {}
-    for t in range(steps):
-        step = cell.gates(x[:, t], states)
-        states = [step[name] for name in cell._state_names]
-        for name, value in step.items():
-            trace.setdefault(name, []).append(value)
+    names = list(cell.gates(ops.zeros((batch, features), dtype=x.dtype), states))
     if not steps:  # a sequence of no steps: the names from one step on zeros, no values
-        names = cell.gates(ops.zeros((batch, features), dtype=x.dtype), states)
         empty = ops.convert_to_numpy(ops.zeros((batch, 0, units), dtype=x.dtype))
         return {name: empty.copy() for name in names}
-    return {name: ops.convert_to_numpy(ops.stack(values, axis=1))
-            for name, values in trace.items()}
+    trace = _compiled(_gate_trace)(cell, ops.transpose(x, (1, 0, 2)), states)
+    return {name: np.swapaxes(ops.convert_to_numpy(values), 0, 1)
+            for name, values in zip(names, trace)}
+
+
+def _gate_trace(cell, x, states):
+    """Every value `cell.gates` returns at every step of time-major `x`: (steps, batch, units) each.
+
+    The loop is `keras.ops.scan`, which the backend compiles (JAX's `lax.scan`), instead of one
+    dispatch per operation and step from Python. TensorFlow's scan needs the values it stacks to
+    match the carry, so the carry holds every value of a step, the states among them.
+    """
+    names = list(cell.gates(x[0], states))
+    index = {name: names.index(name) for name in cell._state_names}
+
+    def step(carry, x_t):
+        values = cell.gates(x_t, [carry[index[name]] for name in cell._state_names])
+        values = [values[name] for name in names]
+        return values, values
+
+    init = [ops.zeros_like(states[0]) for _ in names]
+    for name, state in zip(cell._state_names, states):
+        init[index[name]] = state
+    return ops.scan(step, init, x)[1]
+
+
+_COMPILED = {}
+
+
+def _compiled(function):
+    """`function` as a TensorFlow graph on that backend (an eager `scan` runs step by step), else
+    as is. One `tf.function` per function, so later calls with the same cell and shapes reuse its
+    trace."""
+    if keras.backend.backend() != "tensorflow":
+        return function
+    if function not in _COMPILED:
+        import tensorflow as tf
+
+        _COMPILED[function] = tf.function(function, reduce_retracing=True)
+    return _COMPILED[function]

@@ -76,6 +76,20 @@ def test_initial_state_is_used(name):
     assert not np.allclose(gates["H"], layers.gate_activations(rnn.cell, x)["H"], atol=1e-3)
 
 
+@pytest.mark.parametrize("name", ["d2lite-gru", "d2lite-lstm", "keras-lstm"])
+def test_later_calls_see_new_weights_and_other_lengths(name):
+    # The loop is compiled once per cell (a tf.function on TensorFlow): a later call must read
+    # the weights as they are then, and sequences of other lengths and batch sizes.
+    rnn = _built(CELLS[name]())
+    x = _random((BATCH, STEPS, FEATURES), 12, scale=1.0)
+    before = layers.gate_activations(rnn, x)["H"]
+    rnn.set_weights([_random(w.shape, 40 + seed) for seed, w in enumerate(rnn.get_weights())])
+    for inputs in (x, x[:1, :2], _random((3, 2 * STEPS, FEATURES), 13, scale=1.0)):
+        gates = layers.gate_activations(rnn, inputs)
+        np.testing.assert_allclose(gates["H"], keras.ops.convert_to_numpy(rnn(inputs)), atol=ATOL)
+    assert not np.allclose(before, layers.gate_activations(rnn, x)["H"], atol=1e-3)
+
+
 def _sigmoid(a):
     return 1 / (1 + np.exp(-a))
 
