@@ -15,13 +15,12 @@ hits all of them alike; report the ratios to the LSTM, not the raw times.
 
 import argparse
 import os
-import time
 
 import keras
 import numpy as np
 from keras import ops
 
-from d2lite import layers, networks, sequences, text
+from d2lite import layers, networks, sequences, text, training
 
 
 class SlicedGRUCell(layers.GRUCell):
@@ -62,15 +61,9 @@ def main(argv=None):
     for name, make in cells.items():
         keras.utils.set_random_seed(0)
         models[name] = networks.language_model(len(vocab), cell=make(), learning_rate=0.01)
-        models[name].train_on_batch(X, Y)  # trace and compile before timing
-    wall = {name: [] for name in models}
-    work = {name: [] for name in models}
-    for _ in range(args.steps):
-        for name, model in models.items():
-            w, p = time.perf_counter(), time.process_time()
-            model.train_on_batch(X, Y)
-            wall[name].append(time.perf_counter() - w)
-            work[name].append(time.process_time() - p)
+    times = training.step_times(models, X, Y, steps=args.steps)
+    wall = {name: t["wall"] for name, t in times.items()}
+    work = {name: t["process"] for name, t in times.items()}
     print(f"{keras.backend.backend()}, {args.units} units, batch {tuple(X.shape)}, "
           f"median of {args.steps} steps (pid {os.getpid()})")
     print(f"{'cell':27} {'parameters':>10} {'mult-adds':>10} {'wall ms':>8} {'ratio':>6} "

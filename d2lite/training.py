@@ -2,6 +2,8 @@
 
 * `clip_gradients`: the slides' g ← min(1, θ/‖g‖) g, written out with `keras.ops`.
 * `EpochTimer`: a callback that records the training time of every epoch.
+* `step_times`: the time of single training steps of several models, taken in turn on
+  the same batch (GRU against LSTM, notebook 06).
 * `ResetStates`, `reset_states`: zero the states of stateful RNN layers at the
   start of every epoch and before evaluating (truncated BPTT, notebook 04).
 
@@ -13,13 +15,14 @@ Nothing happens at import: no backend work, no seeds, no logging changed.
 import time
 
 import keras
+import numpy as np
 from keras import ops
 
 # networks imports layers and metrics: with `from d2lite import training` every d2lite cell,
 # `OneHot` and `Perplexity` is registered, so `keras.saving.load_model` rebuilds saved models.
 from d2lite import _validate, layers, metrics, networks  # noqa: F401
 
-__all__ = ["EpochTimer", "ResetStates", "clip_gradients", "reset_states"]
+__all__ = ["EpochTimer", "ResetStates", "clip_gradients", "reset_states", "step_times"]
 
 
 # ---------------------------------------------------------------- gradients
@@ -204,6 +207,54 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 # ---------------------------------------------------------------- Notebook 04: stateful RNNs
+
+
+def step_times(models, x, y, steps=20):
+    """Time single training steps of several compiled models on the same batch, in turn.
+
+    Every model first takes one step that is not timed (tracing and compiling). Then
+    the models take `steps` rounds of one step each, in turn, so that a busy moment of
+    the machine slows all of them alike: compare medians, and ratios between models,
+    not single times. Each step updates the model's weights, so time fresh models.
+
+    Args:
+        models: a dict of name → compiled `keras.Model`.
+        x: the inputs of one batch.
+        y: the targets of that batch.
+        steps: timed steps per model, a positive integer (default 20).
+
+    Returns:
+        A dict of name → dict with "wall" and "process", NumPy arrays of the
+        `steps` times in seconds (elapsed and processor time, as in `EpochTimer`).
+
+    Raises:
+        ValueError: for an empty `models`, a value in it that is not a Keras model,
+            or a `steps` that is not a positive integer.
+
+    Example:
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> times = step_times({"dense": model}, np.zeros((4, 2)), np.zeros(4), steps=3)
+        >>> sorted(times["dense"]), times["dense"]["wall"].shape
+        (['process', 'wall'], (3,))
+    """
+    steps = _validate.integer(steps, "steps")
+    if not isinstance(models, dict) or not models:
+        raise _invalid("models", "a non-empty dict of name -> compiled keras.Model", models)
+    for name, model in models.items():
+        if not isinstance(model, keras.Model):
+            raise _invalid(f"models[{name!r}]", "a compiled keras.Model", model)
+    for model in models.values():
+        model.train_on_batch(x, y)
+    wall = {name: [] for name in models}
+    work = {name: [] for name in models}
+    for _ in range(steps):
+        for name, model in models.items():
+            start, start_work = time.perf_counter(), time.process_time()
+            model.train_on_batch(x, y)
+            wall[name].append(time.perf_counter() - start)
+            work[name].append(time.process_time() - start_work)
+    return {name: {"wall": np.array(wall[name]), "process": np.array(work[name])} for name in models}
 
 
 def _stateful_layers(layer):

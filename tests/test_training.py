@@ -71,3 +71,41 @@ def test_epoch_timer_process_clock_counts_work_not_waiting():
     # After the first epoch (tracing), an epoch is the nap plus very little work.
     assert all(t >= 0.25 for t in wall.times[1:])
     assert all(t < 0.15 for t in work.times[1:])
+
+
+# ----------------------------------------------------------------- step_times
+
+
+def _dense_model(seed):
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    return model
+
+
+def test_step_times_times_every_model_in_turn_and_trains_it():
+    x, y = np.ones((4, 2), "float32"), np.ones(4, "float32")
+    models = {"a": _dense_model(0), "b": _dense_model(1)}
+    before = {name: m.get_weights()[0].copy() for name, m in models.items()}
+    times = training.step_times(models, x, y, steps=4)
+    assert sorted(times) == ["a", "b"]
+    for name, record in times.items():
+        assert sorted(record) == ["process", "wall"]
+        assert record["wall"].shape == record["process"].shape == (4,)
+        assert np.all(record["wall"] > 0) and np.all(record["process"] >= 0)
+        # one untimed step and four timed ones: five SGD steps moved the weights
+        assert models[name].optimizer.iterations.numpy() == 5
+        assert not np.allclose(models[name].get_weights()[0], before[name])
+
+
+@pytest.mark.parametrize("models, steps, match", [
+    ({}, 3, "models"),
+    ([1], 3, "models"),
+    ({"a": "not a model"}, 3, r"models\['a'\].*not a model"),
+    (None, 0, "steps.*0"),
+    (None, True, "steps"),
+])
+def test_step_times_rejects_bad_input(models, steps, match):
+    models = {"m": _dense_model(0)} if models is None else models
+    with pytest.raises(ValueError, match=match):
+        training.step_times(models, np.zeros((4, 2)), np.zeros(4), steps=steps)
