@@ -61,6 +61,7 @@ ALLOWED = {
     },
     "06_lstm": {
         "with pieces of 256": "exercise setting",
+        "with batches of 256": "exercise setting",
     },
     "09_stock_lab": {
         "to 20 and to 120": "exercise setting",
