@@ -16,6 +16,8 @@
 * `check_mask`: validate a padding mask against the inputs of an RNN layer.
 * `masked_windows`: windows with one token hidden and that token as the label,
   a task that needs the context on both sides (notebook 07).
+* `recall_task`: a synthetic long-range memory task, a signal token followed by
+  `lag` distractors, labelled by the signal (`benchmarks/long_range.py`).
 
 Batches are cut with vectorized NumPy indexing (no Python loop per sample);
 TensorFlow is imported only by the functions that build a `tf.data.Dataset`
@@ -35,6 +37,7 @@ __all__ = [
     "lm_dataset",
     "masked_windows",
     "pad_truncate",
+    "recall_task",
     "seq_data_iter_random",
     "seq_data_iter_sequential",
     "sequential_dataset",
@@ -561,6 +564,81 @@ def masked_windows(corpus, window, mask_id=0, position=None, stride=1):
     labels = inputs[:, position].copy()
     inputs[:, position] = mask_id
     return inputs, labels
+
+
+# ------------------------------------------------------------ long-range memory
+# Remember the first token of a sequence over `lag` distractors (benchmarks/long_range.py).
+
+
+def recall_task(num_examples, lag, num_classes=4, num_distractors=4, seed=None):
+    r"""A long-range memory task: recall the first token of a sequence after `lag` others.
+
+    Each sequence has `lag + 1` tokens: a *signal* token, one of `num_classes`,
+    then `lag` *distractor* tokens drawn uniformly at random from a separate
+    alphabet of `num_distractors` tokens. The label is the signal's class, so
+    a many-to-one model that reads the whole sequence must carry the first
+    token over `lag` steps in its state:
+
+    .. math:: y = x_1 - 1, \qquad x_1 \in \{1, \dots, C\}, \quad
+              x_2, \dots, x_{\mathrm{lag}+1} \in \{C + 1, \dots, C + D\}.
+
+    Token 0 is never used (it stays free as the padding index of
+    `keras.layers.Embedding(mask_zero=True)`), so a model needs
+    `1 + num_classes + num_distractors` token indices, e.g.
+    `d2lite.networks.sequence_classifier(1 + num_classes + num_distractors,
+    num_classes)` or `d2lite.networks.OneHot`. The classes are balanced: each
+    occurs `num_examples // num_classes` or one more times, in random order,
+    so always guessing one class is right `1 / num_classes` of the time (up
+    to that rounding).
+
+    Args:
+        num_examples: number of sequences, a positive integer.
+        lag: distractors after the signal, a positive integer; the sequences
+            have `lag + 1` tokens.
+        num_classes: C, the number of signal tokens and classes, an integer
+            >= 2 (default 4).
+        num_distractors: D, the size of the distractor alphabet, a positive
+            integer (default 4).
+        seed: None (default: fresh randomness), a non-negative int or a
+            `np.random.Generator`, for the labels and the distractors.
+
+    Returns:
+        A tuple `(X, y)`: `X` int32 of shape `(num_examples, lag + 1)`, token
+        indices in `[1, num_classes + num_distractors]`, and `y` int32 of
+        shape `(num_examples,)`, the classes in `[0, num_classes)`, equal to
+        `X[:, 0] - 1`.
+
+    Raises:
+        ValueError: if `num_examples`, `lag` or `num_distractors` is not a
+            positive integer, `num_classes` not an integer >= 2, the token
+            indices would not fit in int32, or `seed` is not None, a
+            non-negative integer or a `np.random.Generator`.
+
+    Example:
+        >>> X, y = recall_task(3, lag=5, num_classes=2, num_distractors=3, seed=0)
+        >>> X.shape, y.shape, X.dtype.name
+        ((3, 6), (3,), 'int32')
+        >>> bool((y == X[:, 0] - 1).all()), bool((X[:, 1:] > 2).all())
+        (True, True)
+    """
+    num_examples = _validate.integer(num_examples, "num_examples")
+    lag = _validate.integer(lag, "lag")
+    num_classes = _validate.integer(num_classes, "num_classes", minimum=2)
+    num_distractors = _validate.integer(num_distractors, "num_distractors")
+    if num_classes + num_distractors > _INT32_MAX:
+        raise ValueError(
+            f"Received an invalid value for arguments `num_classes` and `num_distractors`, "
+            f"expected num_classes + num_distractors <= {_INT32_MAX} (token indices that fit "
+            f"in int32), got num_classes={num_classes} and num_distractors={num_distractors}."
+        )
+    rng = _rng(_validate.seed(seed, generator=True))
+    # Balanced classes: chance level is 1 / num_classes, not the frequency of a lucky class.
+    y = rng.permutation(np.arange(num_examples) % num_classes).astype(np.int32)
+    X = np.empty((num_examples, lag + 1), dtype=np.int32)
+    X[:, 0] = y + 1
+    X[:, 1:] = rng.integers(num_classes + 1, num_classes + num_distractors + 1,
+                            size=(num_examples, lag), dtype=np.int32)
+    return X, y
 
 
 # ------------------------------------------------------------ stateful models
