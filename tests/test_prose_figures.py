@@ -53,7 +53,6 @@ ALLOWED = {
     },
     "04_rnn": {
         "year 802,701": "the year the Time Traveller reaches, quoted from the novel",
-        "learning rate of 0.02": "exercise setting",
     },
     "08_deep_rnn": {
         "650–1,500 units": "Zaremba et al.'s model sizes",
