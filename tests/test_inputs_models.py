@@ -366,6 +366,19 @@ CAMPAIGN = [
      r"`clock`.*got None"),
     ("EpochTimer epoch before train", lambda: training.EpochTimer().on_epoch_end(0),
      RuntimeError, r"on_epoch_end was called before on_train_begin"),
+    # ---- training.step_times
+    ("step_times no models", lambda: training.step_times({}, np.zeros((4, 2)), np.zeros(4)),
+     ValueError, r"`models`, expected a non-empty dict"),
+    ("step_times a list", lambda: training.step_times([1], np.zeros((4, 2)), np.zeros(4)),
+     ValueError, r"`models`, expected a non-empty dict.*got \[1\]"),
+    ("step_times not a model", lambda: training.step_times({"a": "x"}, np.zeros((4, 2)), np.zeros(4)),
+     ValueError, r"`models\['a'\]`, expected a compiled keras.Model, got 'x'"),
+    ("step_times steps 0", lambda: training.step_times({"a": keras.Sequential()}, np.zeros((4, 2)),
+                                                       np.zeros(4), steps=0),
+     ValueError, r"`steps`, expected a positive integer, got 0"),
+    ("step_times steps True", lambda: training.step_times({"a": keras.Sequential()}, np.zeros((4, 2)),
+                                                          np.zeros(4), steps=True),
+     ValueError, r"`steps`.*got True"),
     # ---- metrics.Perplexity
     ("Perplexity from_logits 'yes'", lambda: metrics.Perplexity(from_logits="yes"), ValueError,
      r"`from_logits`, expected True or False, got 'yes'"),
@@ -546,7 +559,7 @@ def test_the_campaign_covers_every_public_name():
     public = {
         "recipe": networks, "OneHot": networks, "lm ": networks, "clf ": networks,
         "clip ": training, "reset_states": training, "ResetStates": training,
-        "EpochTimer": training, "Perplexity": metrics, "generate": generation,
+        "EpochTimer": training, "step_times": training, "Perplexity": metrics, "generate": generation,
         "SimpleRNNCell": layers, "GRUCell": layers, "LSTMCell": layers,
         "gate_activations": layers, "load_model": d2lite,
     }
@@ -554,7 +567,7 @@ def test_the_campaign_covers_every_public_name():
         assert name in covered, name
     names = {n for m in (networks, training, metrics, generation, layers) for n in m.__all__}
     assert names - {"RECIPE"} <= {"recipe", "OneHot", "language_model", "sequence_classifier",
-                                  "clip_gradients", "reset_states", "ResetStates", "EpochTimer",
+                                  "clip_gradients", "reset_states", "ResetStates", "EpochTimer", "step_times",
                                   "Perplexity", "generate", "SimpleRNNCell", "GRUCell",
                                   "LSTMCell", "gate_activations"}
     assert len(CAMPAIGN) >= 80
