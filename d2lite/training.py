@@ -206,7 +206,7 @@ class EpochTimer(keras.callbacks.Callback):
         self._last = now
 
 
-# ---------------------------------------------------------------- Notebook 04: stateful RNNs
+# ---------------------------------------------------------------- Notebook 06: timing steps
 
 
 def step_times(models, x, y, steps=20):
@@ -255,6 +255,9 @@ def step_times(models, x, y, steps=20):
             wall[name].append(time.perf_counter() - start)
             work[name].append(time.process_time() - start_work)
     return {name: {"wall": np.array(wall[name]), "process": np.array(work[name])} for name in models}
+
+
+# ---------------------------------------------------------------- Notebook 04: stateful RNNs
 
 
 def _stateful_layers(layer):
