@@ -37,11 +37,6 @@ class SlicedGRUCell(layers.GRUCell):
         return {"Z": z, "R": r, "H_tilde": h_tilde, "H": z * h_prev + (1 - z) * h_tilde}
 
 
-def multiply_adds(model):
-    return sum(int(np.prod(w.shape)) for w in model.get_layer("rnn_1").weights
-               if w.path.rsplit("/", 1)[-1] in ("kernel", "recurrent_kernel"))
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=128)
@@ -71,7 +66,8 @@ def main(argv=None):
     lstm_wall, lstm_work = np.median(wall["LSTM"]), np.median(work["LSTM"])
     for name, model in models.items():
         w, p = np.median(wall[name]), np.median(work[name])
-        print(f"{name:27} {model.get_layer('rnn_1').count_params():10,d} {multiply_adds(model):10,d} "
+        params, adds = model.get_layer("rnn_1").count_params(), networks.multiply_adds_per_step(model)
+        print(f"{name:27} {params:10,d} {adds:10,d} "
               f"{1000 * w:8.1f} {w / lstm_wall:6.2f} {1000 * p:8.1f} {p / lstm_work:6.2f}")
 
 

@@ -25,7 +25,7 @@ from keras import ops
 from d2lite import _validate, layers
 from d2lite.metrics import Perplexity
 
-__all__ = ["OneHot", "RECIPE", "language_model", "recipe", "sequence_classifier"]
+__all__ = ["OneHot", "RECIPE", "language_model", "multiply_adds_per_step", "recipe", "sequence_classifier"]
 
 # Settings measured on the Time Machine (char tokens, last 10% held out) on a
 # 2-core CPU with the TensorFlow backend; see benchmarks/lm_recipe.py.
@@ -458,3 +458,46 @@ def sequence_classifier(vocab_size, num_classes=2, cell="gru", units=None, embed
             metrics=["accuracy"],
         )
     return model
+
+
+def multiply_adds_per_step(model):
+    r"""Count the multiply-adds of one time step of the recurrent layers of `model`.
+
+    A step multiplies its input by the layer's `kernel` and its state by its
+    `recurrent_kernel`: one multiply-add per weight of the two. For an input of $d$
+    features and $h$ units a cell with $g$ blocks of weights ($g = 1$ for a plain RNN,
+    3 for a GRU, 4 for an LSTM) does $g\,(dh + h^2)$ of them per example and step.
+    Biases, gate nonlinearities and the element-wise products are left out: they grow
+    with $h$, the products with $h^2$. Every `keras.layers.RNN` of the model counts
+    (a stack adds up its layers; both directions of a `Bidirectional` count).
+
+    Args:
+        model: a built Keras model (or layer) holding recurrent layers.
+
+    Returns:
+        The count, an `int` (0 for a model without recurrent layers).
+
+    Raises:
+        ValueError: when `model` is not a Keras layer or model, or is not built yet.
+
+    Example:
+        >>> lm = language_model(28, cell="gru", units=8, compile=False)
+        >>> multiply_adds_per_step(lm) == 3 * (28 * 8 + 8 * 8)
+        True
+    """
+    if not isinstance(model, keras.layers.Layer):
+        raise _validate.invalid("model", "a built Keras model or layer", type(model).__name__)
+    if not model.built:
+        raise _validate.invalid("model", "a built model (call it on a batch first)", "an unbuilt "
+                                + type(model).__name__)
+    rnns, todo = [], [model]
+    while todo:  # the model, its layers, and the two directions of a Bidirectional
+        layer = todo.pop()
+        if isinstance(layer, keras.layers.RNN):
+            rnns.append(layer)
+        elif isinstance(layer, keras.layers.Bidirectional):
+            todo += [layer.forward_layer, layer.backward_layer]
+        else:
+            todo += list(getattr(layer, "layers", []))
+    return sum(int(np.prod(w.shape)) for layer in rnns for w in layer.weights
+               if w.path.rsplit("/", 1)[-1] in ("kernel", "recurrent_kernel"))

@@ -179,6 +179,13 @@ CAMPAIGN = [
     ("recipe None", lambda: networks.recipe(None), ValueError, r"`cell`.*got None"),
     ("recipe list", lambda: networks.recipe(["lstm"]), ValueError, r"`cell`.*got \['lstm'\]"),
     ("recipe 3", lambda: networks.recipe(3), ValueError, r"`cell`.*got 3\."),
+    # ---- networks.multiply_adds_per_step
+    ("multiply_adds_per_step str", lambda: networks.multiply_adds_per_step("lm"), ValueError,
+     r"`model`, expected a built Keras model or layer, got 'str'"),
+    ("multiply_adds_per_step None", lambda: networks.multiply_adds_per_step(None), ValueError,
+     r"`model`.*got 'NoneType'"),
+    ("multiply_adds_per_step unbuilt", lambda: networks.multiply_adds_per_step(keras.layers.GRU(3)),
+     ValueError, r"`model`, expected a built model \(call it on a batch first\), got 'an unbuilt GRU'"),
     # ---- networks.OneHot
     ("OneHot 0", lambda: networks.OneHot(0), ValueError, rf"`num_tokens`, {POSITIVE_INT}, got 0"),
     ("OneHot -2", lambda: networks.OneHot(-2), ValueError, r"`num_tokens`.*got -2"),
@@ -558,6 +565,7 @@ def test_the_campaign_covers_every_public_name():
     covered = " ".join(c[0] for c in CAMPAIGN)
     public = {
         "recipe": networks, "OneHot": networks, "lm ": networks, "clf ": networks,
+        "multiply_adds_per_step": networks,
         "clip ": training, "reset_states": training, "ResetStates": training,
         "EpochTimer": training, "step_times": training, "Perplexity": metrics, "generate": generation,
         "SimpleRNNCell": layers, "GRUCell": layers, "LSTMCell": layers,
@@ -567,6 +575,7 @@ def test_the_campaign_covers_every_public_name():
         assert name in covered, name
     names = {n for m in (networks, training, metrics, generation, layers) for n in m.__all__}
     assert names - {"RECIPE"} <= {"recipe", "OneHot", "language_model", "sequence_classifier",
+                                  "multiply_adds_per_step",
                                   "clip_gradients", "reset_states", "ResetStates", "EpochTimer", "step_times",
                                   "Perplexity", "generate", "SimpleRNNCell", "GRUCell",
                                   "LSTMCell", "gate_activations"}

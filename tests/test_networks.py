@@ -112,3 +112,26 @@ def test_language_model_learns_a_deterministic_sequence():
     history = model.fit(x, y, epochs=30, batch_size=16, verbose=0)
     assert history.history["perplexity"][0] > 3
     assert history.history["perplexity"][-1] < 1.1
+
+
+@pytest.mark.backend
+@pytest.mark.parametrize("cell, blocks", [("rnn", 1), ("gru", 3), ("lstm", 4)])
+def test_multiply_adds_per_step_counts_kernel_and_recurrent_kernel(cell, blocks):
+    V, h = 11, 6
+    keras.utils.set_random_seed(0)
+    one = networks.language_model(V, cell=cell, units=h, compile=False)
+    three = networks.language_model(V, cell=cell, units=h, num_layers=3, compile=False)
+    assert networks.multiply_adds_per_step(one) == blocks * (V * h + h * h)
+    # every layer above the first reads h features: blocks (h h + h h) more per layer
+    assert networks.multiply_adds_per_step(three) == blocks * (V * h + h * h) + 2 * blocks * 2 * h * h
+
+
+@pytest.mark.backend
+def test_multiply_adds_per_step_of_keras_builtins_bidirectional_and_no_rnn():
+    gru = keras.Sequential([keras.Input((5, 3)), keras.layers.GRU(4)])
+    both = keras.Sequential([keras.Input((5, 3)), keras.layers.Bidirectional(keras.layers.LSTM(4))])
+    dense = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    assert networks.multiply_adds_per_step(gru) == 3 * (3 * 4 + 4 * 4)
+    assert networks.multiply_adds_per_step(both) == 2 * 4 * (3 * 4 + 4 * 4)
+    assert networks.multiply_adds_per_step(dense) == 0
+    assert networks.multiply_adds_per_step(gru.layers[-1]) == 3 * (3 * 4 + 4 * 4)  # a layer alone
