@@ -22,6 +22,7 @@ NOTEBOOK_ORDER = [
     ("check_vocab", "language"),
     ("check_perplexity", "language"),
     ("check_clip_gradients", "language"),
+    ("check_pad_truncate", "sequences"),
     ("check_gru_step", "gated"),
     ("check_lstm_step", "gated"),
     ("check_bidirectional", "architectures"),
@@ -114,10 +115,10 @@ def test_number_array_and_call_turn_errors_into_feedback():
 # ----------------------------------------------------------------- the time limit
 
 # The checks that run a student's code (a function or a model), each with a time limit.
-TIMED = ["check_k_step_forecast", "check_perplexity", "check_clip_gradients", "check_gru_step",
-         "check_lstm_step", "check_bidirectional", "check_stacked_num_params",
-         "check_stock_windows", "check_stock_metrics", "check_ising_model",
-         "check_ising_crossing"]
+TIMED = ["check_k_step_forecast", "check_perplexity", "check_clip_gradients",
+         "check_pad_truncate", "check_gru_step", "check_lstm_step", "check_bidirectional",
+         "check_stacked_num_params", "check_stock_windows", "check_stock_metrics",
+         "check_ising_model", "check_ising_crossing"]
 
 
 @pytest.mark.parametrize("name", CHECKS)

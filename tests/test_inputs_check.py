@@ -122,6 +122,11 @@ def clip(grads, theta):
     return [g * min(1.0, theta / norm) for g in grads]
 
 
+def pad(seqs, max_len, padding="post", truncating="post"):
+    return keras.utils.pad_sequences(seqs, maxlen=max_len, padding=padding,
+                                     truncating=truncating, value=0)
+
+
 def sigmoid(a):
     return 1 / (1 + np.exp(-a))
 
@@ -235,6 +240,19 @@ def clip_tampering(grads, theta):
     return [g.copy() for g in grads]  # "clipped" the zeroed gradients: unchanged
 
 
+def pad_tampering(seqs, max_len, padding="post", truncating="post"):
+    for seq in seqs:
+        seq.clear()  # no tokens left ...
+    return np.zeros((len(seqs), max_len), dtype=int)  # ... so all padding is "right"
+
+
+def pad_always_equal(seqs, max_len, padding="post", truncating="post"):
+    out = pad(seqs, max_len, padding, truncating)
+    for seq in seqs:
+        seq[:] = [AlwaysEqual()] * len(seq)  # tokens that claim to be the ones given
+    return out
+
+
 def gru_tampering(X, H, kernel, recurrent_kernel, bias):
     for a in (X, H, kernel, recurrent_kernel, bias):
         a[...] = 0.0
@@ -280,7 +298,8 @@ def fn_rows(name, run, *, right, shape_of_nan, empty, signature=one_argument, wh
     """The rows every check of a student's function gets.
 
     `run(fn, **kw)` runs the check on `fn`; `shape_of_nan(value)` builds a right-shaped
-    answer with a NaN in it from `value`; `empty` is the regex for an empty answer.
+    answer with a NaN in it from `value`; `empty` is the regex for an empty answer. The
+    answers take keyword arguments too (`pad(seqs, max_len, padding=..., truncating=...)`).
     """
     what = what or name
     return [
@@ -294,17 +313,17 @@ def fn_rows(name, run, *, right, shape_of_nan, empty, signature=one_argument, wh
             r"raised ZeroDivisionError: division by zero \(at line \d+: return 1 / 0\)"),
         row(f"{name}-signature", lambda: run(signature),
             rf"cannot be called: your `{what}` is defined as {what}\("),
-        row(f"{name}-returns-none", lambda: run(lambda *a: None),
+        row(f"{name}-returns-none", lambda: run(lambda *a, **k: None),
             r"None: does the function end with `return"),
-        row(f"{name}-returns-string", lambda: run(lambda *a: "1.5"), r"string '1\.5'"),
-        row(f"{name}-returns-bool", lambda: run(lambda *a: True), r"True \(a bool\)"),
-        row(f"{name}-returns-always-equal", lambda: run(lambda *a: AlwaysEqual()),
+        row(f"{name}-returns-string", lambda: run(lambda *a, **k: "1.5"), r"string '1\.5'"),
+        row(f"{name}-returns-bool", lambda: run(lambda *a, **k: True), r"True \(a bool\)"),
+        row(f"{name}-returns-always-equal", lambda: run(lambda *a, **k: AlwaysEqual()),
             r"AlwaysEqual object"),
-        row(f"{name}-returns-nan", lambda: run(lambda *a: shape_of_nan(right(*a), np.nan)),
-            r"NaN"),
-        row(f"{name}-returns-inf", lambda: run(lambda *a: shape_of_nan(right(*a), np.inf)),
-            r"infinity|returned inf"),
-        row(f"{name}-returns-empty", lambda: run(lambda *a: np.array([])), empty),
+        row(f"{name}-returns-nan", lambda: run(
+            lambda *a, **k: shape_of_nan(right(*a, **k), np.nan)), r"NaN"),
+        row(f"{name}-returns-inf", lambda: run(
+            lambda *a, **k: shape_of_nan(right(*a, **k), np.inf)), r"infinity|returned inf"),
+        row(f"{name}-returns-empty", lambda: run(lambda *a, **k: np.array([])), empty),
         row(f"{name}-loops", lambda: run(loop, timeout=LIMIT),
             LOOP + r" .*running line \d+ \(`(while True:|pass)`\)"),
         row(f"{name}-sleeps", lambda: run(sleepy, timeout=LIMIT),
@@ -387,6 +406,43 @@ CAMPAIGN = [
         lambda g, t: [liar(2), liar((1, 1))]), "global norm 13"),
     row("clip-generator", lambda: check.check_clip_gradients(
         lambda g, t: (x for x in clip(g, t))), "^Correct"),  # a generator is fine
+    # ---------------------------------------------------------- 04 check_pad_truncate
+    *fn_rows("pad", lambda fn, **kw: check.check_pad_truncate(fn, **kw), right=pad,
+             shape_of_nan=with_nan, empty=r"should return an array of shape \(len\(seqs\), "
+                                          r"max_len\) = \(4, 5\), one row per sequence; got "
+                                          r"shape \(0,\)"),
+    row("pad-describes-the-call", lambda: check.check_pad_truncate(raises),
+        r"^pad\(seqs, max_len=5, padding='post', truncating='post'\) with seqs = \[\[5, 2, 8\], "
+        r"\[7, 1, 4, 6, 3, 9, 2\], \[\], \[3, 6, 2, 4, 1\]\] raised ZeroDivisionError"),
+    row("pad-tampering", lambda: check.check_pad_truncate(pad_tampering),
+        r"changed the lists it was given: seqs\[0\] was \[5, 2, 8\] and is now \[\]"),
+    row("pad-always-equal-tokens", lambda: check.check_pad_truncate(pad_always_equal),
+        r"seqs\[0\] was \[5, 2, 8\] and is now list with 3 items"),
+    row("pad-replaces-a-list", lambda: check.check_pad_truncate(
+        lambda seqs, *a, **k: seqs.__setitem__(1, seqs[1][:5]) or pad(seqs, *a, **k)),
+        r"seqs\[1\] was replaced"),
+    row("pad-list-of-none", lambda: check.check_pad_truncate(lambda *a, **k: [None] * 4),
+        "holds None"),
+    row("pad-ragged", lambda: check.check_pad_truncate(lambda seqs, m, **k: seqs),
+        "rows have different lengths"),
+    row("pad-strings", lambda: check.check_pad_truncate(
+        lambda *a, **k: pad(*a, **k).astype(str)), "got strings"),
+    row("pad-complex", lambda: check.check_pad_truncate(lambda *a, **k: pad(*a, **k) * 1j),
+        "complex"),
+    row("pad-liar-array", lambda: check.check_pad_truncate(lambda *a, **k: liar((4, 5))),
+        r"the row of seqs\[0\] = \[5, 2, 8\] \(3 token\(s\)\) should be \[5, 2, 8, 0, 0\], "
+        r"got \[0, 0, 0, 0, 0\]"),
+    row("pad-lying-ints", lambda: check.check_pad_truncate(
+        lambda *a, **k: np.array([[LyingInt(0)] * 5] * 4, dtype=object)),
+        r"should be \[5, 2, 8, 0, 0\], got \[0, 0, 0, 0, 0\]"),
+    row("pad-generator", lambda: check.check_pad_truncate(
+        lambda *a, **k: (row for row in pad(*a, **k))), "generator"),
+    row("pad-float-dtype", lambda: check.check_pad_truncate(
+        lambda *a, **k: pad(*a, **k).astype(np.float32)), "dtype float32"),
+    row("pad-swallows-the-limit", lambda: check.check_pad_truncate(
+        swallows_everything_once, timeout=LIMIT), LOOP),
+    row("pad-exit", lambda: check.check_pad_truncate(lambda *a, **k: exit()),
+        r"called exit\(\)"),
     # ---------------------------------------------------------- 05 check_gru_step
     *fn_rows("gru_step", lambda fn, **kw: check.check_gru_step(fn, **kw), right=gru_step,
              shape_of_nan=with_nan, empty=r"the new state has shape \(2, 3\).*got \(0,\)"),
@@ -578,6 +634,7 @@ CAMPAIGN = [
 
 # The checks that take a student's function, and those that take values.
 FUNCTION_CHECKS = ["check_k_step_forecast", "check_perplexity", "check_clip_gradients",
+                   "check_pad_truncate",
                    "check_gru_step", "check_lstm_step", "check_bidirectional",
                    "check_stacked_num_params", "check_stock_windows", "check_stock_metrics",
                    "check_ising_crossing", "check_ising_model"]
@@ -612,8 +669,8 @@ def test_the_campaign_covers_every_check_and_kind():
     ids = [p.id for p in CAMPAIGN]
     assert len(ids) == len(set(ids))
     assert len(ids) >= 200
-    for prefix in ("forecast", "perplexity", "clip", "gru_step", "lstm_step", "bidirectional",
-                   "num_params", "make_windows", "rmse", "mae", "crossing"):
+    for prefix in ("forecast", "perplexity", "clip", "pad", "gru_step", "lstm_step",
+                   "bidirectional", "num_params", "make_windows", "rmse", "mae", "crossing"):
         for kind in ("none", "not-callable", "raises", "signature", "returns-none",
                      "returns-string", "returns-bool", "returns-always-equal", "returns-nan",
                      "returns-inf", "returns-empty", "loops", "sleeps"):

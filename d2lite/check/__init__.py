@@ -9,10 +9,10 @@ otherwise, so a notebook cell shows immediate, specific feedback::
     check.check_vocab(token_to_idx, tokens)
 
 The checks live in one module per group of notebooks, in the order of the
-notebooks: `sequences` (01), `language` (02-04), `gated` (05-06),
-`architectures` (07-08), `stocks` (09) and `ising` (10); `_core` holds what they
-share. Importing this package does not import Keras: the checks that need it
-import it when they run.
+notebooks: `sequences` (01, and padding and truncation in 04 part 3), `language`
+(02-04), `gated` (05-06), `architectures` (07-08), `stocks` (09) and `ising` (10);
+`_core` holds what they share. Importing this package does not import Keras: the
+checks that need it import it when they run.
 
 A student's code is untrusted: whatever it does (raise, loop forever, return None,
 a string, NaN, an object that claims to equal everything, change its inputs), a
@@ -41,7 +41,7 @@ from d2lite.check.ising import (
     check_ising_model,
 )
 from d2lite.check.language import check_clip_gradients, check_perplexity, check_vocab
-from d2lite.check.sequences import check_k_step_forecast
+from d2lite.check.sequences import check_k_step_forecast, check_pad_truncate
 from d2lite.check.stocks import (
     check_stock_baselines,
     check_stock_metrics,
@@ -61,6 +61,8 @@ __all__ = [
     "check_vocab",
     "check_perplexity",
     "check_clip_gradients",
+    # 04 part 3: inputs of different lengths
+    "check_pad_truncate",
     # 05 GRU, 06 LSTM
     "check_gru_step",
     "check_lstm_step",
