@@ -22,6 +22,7 @@ NOTEBOOK_ORDER = [
     ("check_vocab", "language"),
     ("check_perplexity", "language"),
     ("check_clip_gradients", "language"),
+    ("check_bptt", "language"),
     ("check_pad_truncate", "sequences"),
     ("check_gru_step", "gated"),
     ("check_lstm_step", "gated"),
@@ -115,7 +116,7 @@ def test_number_array_and_call_turn_errors_into_feedback():
 # ----------------------------------------------------------------- the time limit
 
 # The checks that run a student's code (a function or a model), each with a time limit.
-TIMED = ["check_k_step_forecast", "check_perplexity", "check_clip_gradients",
+TIMED = ["check_k_step_forecast", "check_perplexity", "check_clip_gradients", "check_bptt",
          "check_pad_truncate", "check_gru_step", "check_lstm_step", "check_bidirectional",
          "check_stacked_num_params", "check_stock_windows", "check_stock_metrics",
          "check_ising_model", "check_ising_crossing"]

@@ -122,6 +122,15 @@ def clip(grads, theta):
     return [g * min(1.0, theta / norm) for g in grads]
 
 
+def bptt(x, h, g, W_h):
+    dW_h, dW_x, from_later = np.zeros_like(W_h), np.zeros((len(W_h), x.shape[1])), np.zeros(len(W_h))
+    for t in range(len(x), 0, -1):
+        delta = (1 - h[t] ** 2) * (g[t - 1] + from_later)
+        dW_h, dW_x = dW_h + np.outer(delta, h[t - 1]), dW_x + np.outer(delta, x[t - 1])
+        from_later = W_h.T @ delta
+    return dW_h, dW_x, from_later
+
+
 def pad(seqs, max_len, padding="post", truncating="post"):
     return keras.utils.pad_sequences(seqs, maxlen=max_len, padding=padding,
                                      truncating=truncating, value=0)
@@ -238,6 +247,13 @@ def clip_tampering(grads, theta):
         g.setflags(write=True)
         g[...] = 0.0
     return [g.copy() for g in grads]  # "clipped" the zeroed gradients: unchanged
+
+
+def bptt_tampering(x, h, g, W_h):
+    for a in (x, h, g, W_h):
+        a.setflags(write=True)
+        a[...] = 0.0
+    return np.zeros_like(W_h), np.zeros((len(W_h), x.shape[1])), np.zeros(len(W_h))
 
 
 def pad_tampering(seqs, max_len, padding="post", truncating="post"):
@@ -406,6 +422,36 @@ CAMPAIGN = [
         lambda g, t: [liar(2), liar((1, 1))]), "global norm 13"),
     row("clip-generator", lambda: check.check_clip_gradients(
         lambda g, t: (x for x in clip(g, t))), "^Correct"),  # a generator is fine
+    # ---------------------------------------------------------- 04 check_bptt
+    *fn_rows("bptt", lambda fn, **kw: check.check_bptt(fn, **kw), right=bptt,
+             shape_of_nan=lambda v, bad: (with_nan(v[0], bad), *v[1:]),
+             empty=r"should return the triple \(dW_h, dW_x, dh_0\), got an array of shape \(0,\)"),
+    row("bptt-describes-the-call", lambda: check.check_bptt(raises),
+        r"^bptt\(x, h, g, W_h\) with T = 4 steps, n = 3 units and d = 5 inputs \(x \(4, 5\), "
+        r"h \(5, 3\), g \(4, 3\), W_h \(3, 3\)\) raised ZeroDivisionError"),
+    row("bptt-tampering", lambda: check.check_bptt(bptt_tampering), "changed the arrays"),
+    row("bptt-writes-read-only", lambda: check.check_bptt(
+        lambda x, h, g, W_h: g.__iadd__(1.0)), r"changed the arrays .*read-only"),
+    row("bptt-pair", lambda: check.check_bptt(lambda *a: bptt(*a)[:2]),
+        r"triple \(dW_h, dW_x, dh_0\), got tuple with 2 items\.$"),
+    row("bptt-dict", lambda: check.check_bptt(lambda *a: dict(zip("abc", bptt(*a)))),
+        r"triple .*got dict with 3 entries"),
+    row("bptt-triple-of-none", lambda: check.check_bptt(lambda *a: (None, None, None)),
+        r"dW_h returned by `bptt` should be an array, got None"),
+    row("bptt-triple-of-always-equal", lambda: check.check_bptt(
+        lambda *a: (AlwaysEqual(),) * 3), r"dW_h returned by .*AlwaysEqual object"),
+    row("bptt-liars", lambda: check.check_bptt(
+        lambda x, h, g, W_h: (liar(W_h.shape), liar((len(W_h), x.shape[1])), liar(len(W_h)))),
+        r"dW_h and dW_x and dh_0 are wrong"),
+    row("bptt-strings", lambda: check.check_bptt(lambda *a: ("dW_h", "dW_x", "dh_0")),
+        r"dW_h returned by `bptt` .*string 'dW_h'"),
+    row("bptt-wrong-shape", lambda: check.check_bptt(lambda *a: (bptt(*a)[0], bptt(*a)[1],
+                                                                 bptt(*a)[2][:, None])),
+        r"dh_0 returned by `bptt` has shape \(3, 1\); expected \(3,\)\.$"),
+    row("bptt-inf-in-dh_0", lambda: check.check_bptt(lambda *a: (*bptt(*a)[:2], bptt(*a)[2] + np.inf)),
+        r"dh_0 returned by `bptt` holds .*infinity"),
+    row("bptt-generator", lambda: check.check_bptt(lambda *a: (v for v in bptt(*a))),
+        r"triple .*got generator object"),
     # ---------------------------------------------------------- 04 check_pad_truncate
     *fn_rows("pad", lambda fn, **kw: check.check_pad_truncate(fn, **kw), right=pad,
              shape_of_nan=with_nan, empty=r"should return an array of shape \(len\(seqs\), "
@@ -633,7 +679,7 @@ CAMPAIGN = [
 ]
 
 # The checks that take a student's function, and those that take values.
-FUNCTION_CHECKS = ["check_k_step_forecast", "check_perplexity", "check_clip_gradients",
+FUNCTION_CHECKS = ["check_k_step_forecast", "check_perplexity", "check_clip_gradients", "check_bptt",
                    "check_pad_truncate",
                    "check_gru_step", "check_lstm_step", "check_bidirectional",
                    "check_stacked_num_params", "check_stock_windows", "check_stock_metrics",

@@ -40,7 +40,12 @@ from d2lite.check.ising import (
     check_ising_labels,
     check_ising_model,
 )
-from d2lite.check.language import check_clip_gradients, check_perplexity, check_vocab
+from d2lite.check.language import (
+    check_bptt,
+    check_clip_gradients,
+    check_perplexity,
+    check_vocab,
+)
 from d2lite.check.sequences import check_k_step_forecast, check_pad_truncate
 from d2lite.check.stocks import (
     check_stock_baselines,
@@ -61,6 +66,8 @@ __all__ = [
     "check_vocab",
     "check_perplexity",
     "check_clip_gradients",
+    # 04 part 2: backpropagation through time
+    "check_bptt",
     # 04 part 3: inputs of different lengths
     "check_pad_truncate",
     # 05 GRU, 06 LSTM

@@ -1,5 +1,6 @@
 """Checks for notebooks 02-04: a vocabulary built by hand (02 tokenization), perplexity from
-probabilities (03 language models) and gradient clipping by the global norm (04 RNNs)."""
+probabilities (03 language models), gradient clipping by the global norm and backpropagation
+through time by hand (04 RNNs)."""
 
 import collections
 
@@ -12,6 +13,7 @@ from d2lite.check._core import (
     _describe,
     _diagnose,
     _fail,
+    _finite,
     _frozen,
     _number,
     _ok,
@@ -19,7 +21,7 @@ from d2lite.check._core import (
     _same,
 )
 
-__all__ = ["check_vocab", "check_perplexity", "check_clip_gradients"]
+__all__ = ["check_vocab", "check_perplexity", "check_clip_gradients", "check_bptt"]
 
 
 def _tokens(tokens):
@@ -252,3 +254,189 @@ def check_clip_gradients(clip, *, timeout=None):
               f"{[r.tolist() for r in result]}.")
     return _ok("all gradients are scaled together to a global norm of at most theta; small "
                "ones are left alone.")
+
+
+# ----------------------------------------------------------------- 04: backpropagation through time
+
+_BPTT_PARTS = ("dW_h", "dW_x", "dh_0")
+
+
+def _bptt_cases(seed):
+    """Two sequences of the slides' RNN, h_t = tanh(W_x x_t + W_h h_{t-1}), of different sizes.
+
+    Each is (x (T, d), h (T + 1, n) with h[0] = h_0, g (T, n), W_h (n, n)): x[t - 1] is x_t,
+    g[t - 1] = de/dh_t through the output at step t only. n != d, so that a transposed
+    dW_x has the wrong shape; h_0 is not zero, so that dW_h has a term at t = 1.
+    """
+    rng = np.random.default_rng(seed)
+    cases = []
+    for steps, n, d in ((4, 3, 5), (6, 4, 2)):
+        W_x, W_h = rng.normal(scale=0.9, size=(n, d)), rng.normal(scale=0.9, size=(n, n))
+        x = rng.normal(size=(steps, d))
+        h = [np.tanh(rng.normal(size=n))]
+        for x_t in x:
+            h.append(np.tanh(W_x @ x_t + W_h @ h[-1]))
+        cases.append((x, np.array(h), rng.normal(size=(steps, n)), W_h))
+    return cases
+
+
+def _bptt_variant(x, h, g, W_h, *, derivative="1 - h_t^2", carry="W_h^T delta", uses="h_{t-1}",
+                  steps="all", start="W_h^T delta_1"):
+    """(dW_h, dW_x, dh_0) of the column-vector BPTT, right by default; each keyword a mistake."""
+    T, n = g.shape
+    dW_h, dW_x = np.zeros((n, n)), np.zeros((n, x.shape[1]))
+    from_later, delta = np.zeros(n), np.zeros(n)
+    for t in range(T, 0, -1):
+        dh = g[t - 1] + from_later  # de/dh_t: its own output, and what flows back from h_{t+1}
+        tanh_prime = {"1 - h_t^2": 1 - h[t] ** 2, "none": 1.0, "1 - tanh(h_t)^2": 1 - np.tanh(h[t]) ** 2,
+                      "1 - h_{t-1}^2": 1 - h[t - 1] ** 2}[derivative]
+        delta = tanh_prime * dh
+        if steps == "all" or (steps == "last" and t == T) or (steps == "first" and t == 1):
+            dW_h = dW_h + np.outer(delta, h[t] if uses == "h_t" else h[t - 1])
+            dW_x = dW_x + np.outer(delta, x[t - 1])
+        from_later = {"W_h^T delta": W_h.T @ delta, "none": np.zeros(n), "W_h delta": W_h @ delta,
+                      "W_h^T dh": W_h.T @ dh}[carry]
+        if t == 1:
+            dh_0 = {"W_h^T delta_1": from_later, "delta_1": delta, "dh_1": dh}[start]
+    return dW_h, dW_x, dh_0
+
+
+_BPTT_MISTAKES = [
+    (dict(derivative="none"),
+     "tanh' is missing: delta_t = tanh'(a_t) * de/dh_t with tanh'(a_t) = 1 - h_t^2 (element by "
+     "element), and that delta_t, not de/dh_t, goes into the gradients and back to h_{t-1}."),
+    (dict(derivative="1 - tanh(h_t)^2"),
+     "tanh' is applied to the state: h_t is already tanh(a_t), so tanh'(a_t) = 1 - h_t^2, not "
+     "1 - tanh(h_t)^2."),
+    (dict(derivative="1 - h_{t-1}^2"),
+     "tanh' is taken at the wrong step: step t uses 1 - h_t^2, the derivative at its own output "
+     "h_t = tanh(a_t), not 1 - h_{t-1}^2."),
+    (dict(carry="none"),
+     "nothing flows back through time: de/dh_t is the gradient from the output at step t *plus* "
+     "W_h^T delta_{t+1} from step t + 1. Loop from t = T down to 1 and carry it."),
+    (dict(carry="W_h delta"),
+     "the gradient flows back through W_h instead of its transpose: de/dh_{t-1} = W_h^T delta_t "
+     "(W_h.T @ delta)."),
+    (dict(carry="W_h^T dh"),
+     "what flows back to h_{t-1} skips tanh': it is W_h^T delta_t with delta_t = (1 - h_t^2) * "
+     "de/dh_t, not W_h^T de/dh_t."),
+    (dict(steps="first"),
+     "the weight gradients hold only the term of step 1: W_h and W_x act at every step, so "
+     "their gradients are sums over t = 1..T. Accumulate with += instead of overwriting."),
+    (dict(steps="last"),
+     "the weight gradients hold only the term of step T: W_h and W_x act at every step, so "
+     "their gradients are sums over t = 1..T of delta_t h_{t-1}^T and delta_t x_t^T."),
+    (dict(uses="h_t"),
+     "dW_h uses h_t; step t multiplies W_h by the state it starts from, so "
+     "de/dW_h = sum_t delta_t h_{t-1}^T."),
+    (dict(start="delta_1"),
+     "dh_0 is delta_1; h_0 reaches the loss through W_h h_0, so de/dh_0 = W_h^T delta_1."),
+    (dict(start="dh_1"),
+     "dh_0 is de/dh_1, the gradient one step later; de/dh_0 = W_h^T delta_1."),
+]
+
+
+def _bptt_result(result, call, shapes, timeout):
+    """The student's (dW_h, dW_x, dh_0) as three float arrays of the right shapes, or CheckFailed."""
+    if isinstance(result, dict) or not isinstance(result, (tuple, list)) or len(result) != 3:
+        _fail(f"{call} should return the triple (dW_h, dW_x, dh_0), got {_describe(result)}"
+              + (": does the function end with `return dW_h, dW_x, dh_0`?"
+                 if result is None else "."))
+    parts = [_array(r, f"{name} returned by {call}", finite=False, empty=True, timeout=timeout)
+             for r, name in zip(result, _BPTT_PARTS)]
+    for part, name, shape in zip(parts, _BPTT_PARTS, shapes):
+        if part.shape != shape:
+            hint = (" That is the transpose: in the column form the gradient has the shape of the "
+                    "matrix, and de/dW = sum_t delta_t (input)^T is np.outer(delta, input)."
+                    if part.shape == shape[::-1] and len(shape) == 2 else "")
+            _fail(f"{name} returned by {call} has shape {part.shape}; expected {shape}.{hint}")
+    for part, name in zip(parts, _BPTT_PARTS):
+        _finite(part, f"{name} returned by {call}")
+    return parts
+
+
+def check_bptt(bptt, *, timeout=None):
+    r"""Check backpropagation through time for the slides' RNN, in column vectors.
+
+    `bptt(x, h, g, W_h)` gets one sequence of
+    :math:`h_t = \tanh(W_x x_t + W_h h_{t-1})`: `x` of shape `(T, d)` (`x[t - 1]`
+    is :math:`x_t`), the states `h` of shape `(T + 1, n)` (`h[0]` is
+    :math:`h_0`), `g` of shape `(T, n)` with `g[t - 1]` the gradient that reaches
+    :math:`h_t` directly from the loss at step t, and `W_h` `(n, n)`. It returns
+    the triple `(dW_h, dW_x, dh_0)`, of shapes `(n, n)`, `(n, d)` and `(n,)`:
+
+    .. math::
+        \frac{\partial e}{\partial h_t} = g_t + W_h^\top \delta_{t+1},\quad
+        \delta_t = (1 - h_t^2) \odot \frac{\partial e}{\partial h_t},\quad
+        \frac{\partial e}{\partial W_h} = \sum_t \delta_t h_{t-1}^\top,\quad
+        \frac{\partial e}{\partial W_x} = \sum_t \delta_t x_t^\top,\quad
+        \frac{\partial e}{\partial h_0} = W_h^\top \delta_1 .
+
+    Tried on two sequences of different sizes with a nonzero :math:`h_0`; the
+    answers are computed before the student's function runs, and it gets
+    read-only copies.
+
+    Args:
+        bptt: the student's function.
+        timeout: seconds each call may take (default `d2lite.check.TIMEOUT`).
+
+    Returns:
+        A "Correct: ..." message.
+
+    Raises:
+        CheckFailed: naming the mistake (tanh' missing or taken at the wrong
+            step, no gradient carried back through time or carried through
+            :math:`W_h` instead of :math:`W_h^\top` or without tanh', a weight
+            gradient of one step instead of the sum over steps, :math:`h_t` in
+            place of :math:`h_{t-1}`, a transposed gradient, the wrong
+            :math:`\partial e / \partial h_0`), or that the function raised,
+            changed its inputs, did not return in time, or returned something
+            that is not three arrays of finite numbers.
+
+    Example:
+        >>> def bptt(x, h, g, W_h):
+        ...     dW_h, dW_x = np.zeros_like(W_h), np.zeros((len(W_h), x.shape[1]))
+        ...     from_later = np.zeros(len(W_h))
+        ...     for t in range(len(x), 0, -1):
+        ...         delta = (1 - h[t] ** 2) * (g[t - 1] + from_later)
+        ...         dW_h += np.outer(delta, h[t - 1])
+        ...         dW_x += np.outer(delta, x[t - 1])
+        ...         from_later = W_h.T @ delta
+        ...     return dW_h, dW_x, from_later
+        >>> check_bptt(bptt)
+        'Correct: delta_t = (1 - h_t^2) * (g_t + W_h^T delta_{t+1}) from t = T down to 1; dW_h and dW_x sum delta_t h_{t-1}^T and delta_t x_t^T over the steps, and dh_0 = W_h^T delta_1.'
+    """
+    in_place = "`bptt` changed the arrays it was given in place; copy them first (e.g. g.copy())."
+    for x, h, g, W_h in _bptt_cases(seed=4):
+        T, n, d = len(x), len(W_h), x.shape[1]
+        right = _bptt_variant(x, h, g, W_h)
+        mistakes = [(_bptt_variant(x, h, g, W_h, **change), what)
+                    for change, what in _BPTT_MISTAKES]
+        given = [_frozen(a) for a in (x, h, g, W_h)]
+        call = (f"bptt(x, h, g, W_h) with T = {T} steps, n = {n} units and d = {d} inputs "
+                f"(x {x.shape}, h {h.shape}, g {g.shape}, W_h {W_h.shape})")
+        result = _call(call, bptt, *given, timeout=timeout, read_only=in_place)
+        if any(not np.array_equal(a, b) for a, b in zip(given, (x, h, g, W_h))):
+            _fail(in_place)
+        parts = _bptt_result(result, "`bptt`", [(n, n), (n, d), (n,)], timeout)
+        wrong = [i for i in range(3) if not _same(parts[i], right[i], atol=1e-8)]
+        if not wrong:
+            continue
+        names = " and ".join(_BPTT_PARTS[i] for i in wrong)
+        for value, what in mistakes:
+            if all(_same(parts[i], value[i], atol=1e-8) for i in wrong):
+                _fail(f"for T = {T} steps, n = {n} units, {names} {'is' if len(wrong) == 1 else 'are'} "
+                      f"wrong: {what}")
+        if 0 in wrong and _same(parts[0], right[0].T, atol=1e-8):
+            _fail(f"for T = {T} steps, n = {n} units, dW_h is the transpose of de/dW_h: in the "
+                  "column form step t adds np.outer(delta_t, h_{t-1}) = delta_t h_{t-1}^T (the "
+                  "row form of the notebook adds H_{t-1}^T delta_t, the transpose).")
+        worst = max(wrong, key=lambda i: np.abs(parts[i] - right[i]).max())
+        _fail(f"for T = {T} steps, n = {n} units, {names} {'is' if len(wrong) == 1 else 'are'} "
+              f"wrong ({_BPTT_PARTS[worst]} by up to "
+              f"{np.abs(parts[worst] - right[worst]).max():.3g}). Go backwards from t = T: "
+              "de/dh_t = g_t + W_h^T delta_{t+1}, delta_t = (1 - h_t^2) * de/dh_t, add "
+              "np.outer(delta_t, h_{t-1}) to dW_h and np.outer(delta_t, x_t) to dW_x.")
+    return _ok("delta_t = (1 - h_t^2) * (g_t + W_h^T delta_{t+1}) from t = T down to 1; dW_h and "
+               "dW_x sum delta_t h_{t-1}^T and delta_t x_t^T over the steps, and dh_0 = "
+               "W_h^T delta_1.")
