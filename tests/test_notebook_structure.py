@@ -29,10 +29,25 @@ def test_there_are_notebooks():
 
 
 def test_file_names_are_numbered_in_lecture_order():
+    # A lesson too long for one sitting is split into parts that share its number: the first
+    # part's name is the lesson's (04_rnn), the others extend it (04_rnn_bptt), so name order
+    # is lecture order.
     numbers = [int(p.name[:2]) for p in NOTEBOOKS]
     for path in NOTEBOOKS:
         assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
-    assert numbers == sorted(set(numbers)), "two notebooks share a number"
+    assert numbers == sorted(numbers)
+    assert sorted(set(numbers)) == list(range(1, len(set(numbers)) + 1)), "a lesson number is missing"
+    for number in set(numbers):
+        parts = [p.stem for p in NOTEBOOKS if int(p.name[:2]) == number]
+        assert all(part.startswith(parts[0] + "_") for part in parts[1:]), parts
+
+
+def test_parts_of_a_lesson_say_which_part_they_are(notebook):
+    path, nb = notebook
+    parts = sorted(p.stem for p in NOTEBOOKS if p.name[:2] == path.name[:2])
+    title = _source(nb["cells"][0]).lstrip().splitlines()[0]
+    if len(parts) > 1 and path.stem != parts[0]:
+        assert f", part {parts.index(path.stem) + 1}: " in title, title
 
 
 def test_title_cell(notebook):

@@ -52,6 +52,13 @@ ALLOWED = {
         "had 36 tokens": "exercise setting",
     },
     "04_rnn": {
+        "a learning rate of 0.02": "exercise setting",
+    },
+    "04_rnn_bptt": {
+        "with `num_steps` 8 and 128": "exercise setting",
+        "learning rates 0.001 and 0.005": "exercise setting",
+    },
+    "04_rnn_variable_length": {
         "year 802,701": "the year the Time Traveller reaches, quoted from the novel",
     },
     "08_deep_rnn": {

@@ -140,7 +140,8 @@ def test_a_wrong_number_in_the_table_is_an_error(course):
 
 def test_the_real_readme_table_lists_every_notebook():
     _, rows, _ = render_site.readme_table((ROOT / "README.md").read_text())
-    assert [row["#"] for row in rows] == [f"{n:02d}" for n in range(1, len(rows) + 1)]
+    numbers = [int(row["#"]) for row in rows]  # the parts of a lesson share its number
+    assert numbers == sorted(numbers) and sorted(set(numbers)) == list(range(1, max(numbers) + 1))
     listed = {Path(row["path"]).name: row["#"] for row in rows}
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         assert listed.get(path.name) == path.name[:2], f"{path.name} is missing from README.md's table"
