@@ -155,10 +155,15 @@ def windows(series, tau):
     `keras.utils.timeseries_dataset_from_array(series[:-1], series[tau:],
     sequence_length=tau)` yields the same pairs as a `tf.data.Dataset`.
 
+    A series of shape `(T, num_features)` (several numbers per time step, such as
+    a day's close, volume and range) gives the 3-D input of a recurrent layer:
+    `(samples, time steps, features)`, with the labels of every feature; keep
+    the column you predict, e.g. ``labels[:, 0]``.
+
     Args:
         series: array-like of numbers (bools, integers, floats) of shape `(T,)`
-            or `(T, num_features)`. NaN values (missing data) are windowed like
-            any other value.
+            or `(T, num_features)` with `num_features >= 1`. NaN values (missing
+            data) are windowed like any other value.
         tau: number of past values per window, a positive integer smaller than `T`.
 
     Returns:
@@ -168,8 +173,8 @@ def windows(series, tau):
 
     Raises:
         ValueError: if `tau` is not a positive integer, if `series` is a scalar,
-            has more than 2 axes, is ragged or not numbers, or has no more than
-            `tau` time steps.
+            has more than 2 axes or no feature column, is ragged or not numbers,
+            or has no more than `tau` time steps.
 
     Example:
         >>> features, labels = windows(np.arange(10.0), tau=4)
@@ -177,6 +182,9 @@ def windows(series, tau):
         ((6, 4), (6,))
         >>> features[0].tolist(), labels[0].item()
         ([0.0, 1.0, 2.0, 3.0], 4.0)
+        >>> features, labels = windows(np.zeros((15, 3)), tau=8)  # 15 days, 3 features
+        >>> features.shape, labels.shape  # 7 samples x 8 time steps x 3 features
+        ((7, 8, 3), (7, 3))
     """
     tau = _validate.integer(tau, "tau")
     expected = "an array with a time axis of shape (T,) or (T, num_features)"
@@ -189,6 +197,9 @@ def windows(series, tau):
     if series.ndim > 2:
         raise _validate.invalid("series", expected + " (one series; for several, call windows "
                                 "on each)", _validate.Described(f"an array of shape {series.shape}"))
+    if series.ndim == 2 and series.shape[1] == 0:
+        raise _validate.invalid("series", expected + " with num_features >= 1",
+                                _validate.Described(f"an array of shape {series.shape}"))
     if series.dtype.kind not in "biuf":
         raise _validate.invalid("series", "numbers (bools, integers or floats)",
                                 _validate.Described(f"an array of dtype {series.dtype}"))

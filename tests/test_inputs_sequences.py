@@ -74,6 +74,8 @@ BAD_INPUTS = [
     case("windows-strings", lambda: sequences.windows(list("abcdef"), 2), "`series`, expected numbers.*got an array of dtype <U1"),
     case("windows-objects", lambda: sequences.windows(np.array([None] * 5), 2), "`series`, expected numbers.*dtype object"),
     case("windows-dates", lambda: sequences.windows(np.arange(5).astype("datetime64[D]"), 2), "`series`, expected numbers.*dtype datetime64"),
+    case("windows-no-features", lambda: sequences.windows(np.zeros((10, 0)), 3), r"`series`.*\(T, num_features\) with num_features >= 1, got an array of shape \(10, 0\)"),
+    case("windows-no-features-list", lambda: sequences.windows([[], [], []], 1), r"`series`.*num_features >= 1, got an array of shape \(3, 0\)"),
     case("windows-ragged", lambda: sequences.windows([[1.0], [1.0, 2.0]], 1), "`series`.*got a ragged nested list"),
     # ---------------------------------------------------------------- samplers (no next())
     *_sampler_cases(),
@@ -217,6 +219,7 @@ EDGE_INPUTS = [
     ("windows-nan-is-windowed", lambda: np.isnan(sequences.windows([np.nan, 1.0, 2.0], 1)[0]).ravel().tolist(), [True, False]),
     ("windows-bools", lambda: sequences.windows([True, False, True], 2)[1].tolist(), [True]),
     ("windows-2d", lambda: sequences.windows(np.zeros((5, 3)), 2)[0].shape, (3, 2, 3)),
+    ("windows-one-feature-column", lambda: [a.shape for a in sequences.windows(np.zeros((5, 1)), 2)], [(3, 2, 1), (3, 1)]),
     ("windows-numpy-tau", lambda: sequences.windows(np.arange(5), np.int64(4))[0].shape, (1, 4)),
     ("seq_data_iter_random-list-corpus", lambda: len(list(sequences.seq_data_iter_random(list(range(35)), 2, 5, seed=0))), 3),
     ("seq_data_iter_random-uint8", lambda: _first(sequences.seq_data_iter_random(np.arange(35, dtype=np.uint8), 2, 5, seed=0))[0], [[19, 20, 21, 22, 23], [14, 15, 16, 17, 18]]),

@@ -34,6 +34,17 @@ def test_windows_multivariate():
     np.testing.assert_array_equal(labels[1], series[4])
 
 
+def test_windows_of_each_feature_column_are_the_windows_of_that_column():
+    # (samples, time steps, features): column j of the 3-D windows is the 1-D windowing of feature j.
+    series = np.random.default_rng(0).normal(size=(15, 3))
+    features, labels = sequences.windows(series, tau=8)
+    assert features.shape == (7, 8, 3) and labels.shape == (7, 3)
+    for j in range(3):
+        one_x, one_y = sequences.windows(series[:, j], tau=8)
+        np.testing.assert_array_equal(features[..., j], one_x)
+        np.testing.assert_array_equal(labels[:, j], one_y)
+
+
 def test_windows_matches_keras_timeseries_dataset():
     import keras
 
