@@ -63,7 +63,6 @@ ALLOWED = {
     },
     "08_deep_rnn": {
         "650–1,500 units": "Zaremba et al.'s model sizes",
-        "learning rate 0.005": "networks.recipe('rnn'), a constant of d2lite printed by notebook 04",
     },
     "06_lstm": {
         "with pieces of 256": "exercise setting",
