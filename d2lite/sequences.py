@@ -16,8 +16,8 @@
 * `check_mask`: validate a padding mask against the inputs of an RNN layer.
 * `masked_windows`: windows with one token hidden and that token as the label,
   a task that needs the context on both sides (notebook 07).
-* `recall_task`: a synthetic long-range memory task, a signal token followed by
-  `lag` distractors, labelled by the signal (`benchmarks/long_range.py`).
+* `recall_task`: a synthetic long-range memory task: remember the token after a
+  marker until the end of the sequence (notebook 06, part 2).
 
 Batches are cut with vectorized NumPy indexing (no Python loop per sample);
 TensorFlow is imported only by the functions that build a `tf.data.Dataset`
@@ -581,75 +581,82 @@ def masked_windows(corpus, window, mask_id=0, position=None, stride=1):
 # Remember the first token of a sequence over `lag` distractors (benchmarks/long_range.py).
 
 
-def recall_task(num_examples, lag, num_classes=4, num_distractors=4, seed=None):
-    r"""A long-range memory task: recall the first token of a sequence after `lag` others.
+def recall_task(num_examples, length, num_classes=4, seed=None):
+    r"""A long-range memory task: recall the token after a marker, at the end of the sequence.
 
-    Each sequence has `lag + 1` tokens: a *signal* token, one of `num_classes`,
-    then `lag` *distractor* tokens drawn uniformly at random from a separate
-    alphabet of `num_distractors` tokens. The label is the signal's class, so
-    a many-to-one model that reads the whole sequence must carry the first
-    token over `lag` steps in its state:
+    Each sequence has `length` tokens drawn uniformly at random from the `C =
+    num_classes` values 1, ..., C, except one *marker* token, C + 1, at a random
+    position p. The label is the class of the token right after the marker (the
+    *signal*), and a many-to-one model answers after the last token, so it must
+    notice the marker, store the next token and keep it while the `lag` tokens
+    after the signal go by:
 
-    .. math:: y = x_1 - 1, \qquad x_1 \in \{1, \dots, C\}, \quad
-              x_2, \dots, x_{\mathrm{lag}+1} \in \{C + 1, \dots, C + D\}.
+    .. math:: y = x_{p+1} - 1, \qquad x_p = C + 1, \qquad
+              \mathrm{lag} = \mathrm{length} - 2 - p \in \{0, \dots, \mathrm{length} - 2\}.
+
+    The tokens after the signal come from the same alphabet as the signal, so
+    a model cannot keep the signal by ignoring the tokens that follow it: it
+    has to decide, at every step, whether to keep what it holds or to take in
+    the new token. The position of the marker is uniform over the sequence,
+    so `lag` is uniform over 0, ..., length - 2: one training set holds short
+    and long lags, and accuracy can be read per lag.
 
     Token 0 is never used (it stays free as the padding index of
     `keras.layers.Embedding(mask_zero=True)`), so a model needs
-    `1 + num_classes + num_distractors` token indices, e.g.
-    `d2lite.networks.sequence_classifier(1 + num_classes + num_distractors,
-    num_classes)` or `d2lite.networks.OneHot`. The classes are balanced: each
-    occurs `num_examples // num_classes` or one more times, in random order,
-    so always guessing one class is right `1 / num_classes` of the time (up
-    to that rounding).
+    `num_classes + 2` token indices, e.g.
+    `d2lite.networks.sequence_classifier(num_classes + 2, num_classes)`. The
+    classes are balanced: each occurs `num_examples // num_classes` or one more
+    times, in random order, so always guessing one class is right
+    `1 / num_classes` of the time (up to that rounding).
 
     Args:
         num_examples: number of sequences, a positive integer.
-        lag: distractors after the signal, a positive integer; the sequences
-            have `lag + 1` tokens.
-        num_classes: C, the number of signal tokens and classes, an integer
-            >= 2 (default 4).
-        num_distractors: D, the size of the distractor alphabet, a positive
-            integer (default 4).
+        length: tokens per sequence, an integer >= 2 (the marker and the signal).
+        num_classes: C, the number of classes and of token values besides the
+            marker, an integer >= 2 (default 4).
         seed: None (default: fresh randomness), a non-negative int or a
-            `np.random.Generator`, for the labels and the distractors.
+            `np.random.Generator`, for the labels, the positions and the tokens.
 
     Returns:
-        A tuple `(X, y)`: `X` int32 of shape `(num_examples, lag + 1)`, token
-        indices in `[1, num_classes + num_distractors]`, and `y` int32 of
-        shape `(num_examples,)`, the classes in `[0, num_classes)`, equal to
-        `X[:, 0] - 1`.
+        A tuple `(X, y, lag)`: `X` int32 of shape `(num_examples, length)`,
+        token indices in `[1, num_classes + 1]` with exactly one marker
+        `num_classes + 1` per row, never in the last place; `y` int32 of shape
+        `(num_examples,)`, the classes in `[0, num_classes)`, equal to the
+        token after the marker minus one; and `lag` int32 of shape
+        `(num_examples,)`, the number of tokens after the signal.
 
     Raises:
-        ValueError: if `num_examples`, `lag` or `num_distractors` is not a
-            positive integer, `num_classes` not an integer >= 2, the token
-            indices would not fit in int32, or `seed` is not None, a
-            non-negative integer or a `np.random.Generator`.
+        ValueError: if `num_examples` is not a positive integer, `length` not an
+            integer >= 2, `num_classes` not an integer >= 2, the marker index
+            would not fit in int32, or `seed` is not None, a non-negative integer
+            or a `np.random.Generator`.
 
     Example:
-        >>> X, y = recall_task(3, lag=5, num_classes=2, num_distractors=3, seed=0)
-        >>> X.shape, y.shape, X.dtype.name
-        ((3, 6), (3,), 'int32')
-        >>> bool((y == X[:, 0] - 1).all()), bool((X[:, 1:] > 2).all())
+        >>> X, y, lag = recall_task(3, length=6, num_classes=2, seed=0)
+        >>> X.shape, y.shape, lag.shape, X.dtype.name
+        ((3, 6), (3,), (3,), 'int32')
+        >>> p = np.argmax(X == 3, axis=1)  # where the marker (token 3) is
+        >>> bool((y == X[np.arange(3), p + 1] - 1).all()), bool((lag == 6 - 2 - p).all())
         (True, True)
     """
     num_examples = _validate.integer(num_examples, "num_examples")
-    lag = _validate.integer(lag, "lag")
+    length = _validate.integer(length, "length", minimum=2)
     num_classes = _validate.integer(num_classes, "num_classes", minimum=2)
-    num_distractors = _validate.integer(num_distractors, "num_distractors")
-    if num_classes + num_distractors > _INT32_MAX:
+    if num_classes + 1 > _INT32_MAX:
         raise ValueError(
-            f"Received an invalid value for arguments `num_classes` and `num_distractors`, "
-            f"expected num_classes + num_distractors <= {_INT32_MAX} (token indices that fit "
-            f"in int32), got num_classes={num_classes} and num_distractors={num_distractors}."
+            f"Received an invalid value for argument `num_classes`, expected at most "
+            f"{_INT32_MAX - 1} (the marker, num_classes + 1, is a token index that must fit in "
+            f"int32), got {num_classes}."
         )
     rng = _rng(_validate.seed(seed, generator=True))
     # Balanced classes: chance level is 1 / num_classes, not the frequency of a lucky class.
     y = rng.permutation(np.arange(num_examples) % num_classes).astype(np.int32)
-    X = np.empty((num_examples, lag + 1), dtype=np.int32)
-    X[:, 0] = y + 1
-    X[:, 1:] = rng.integers(num_classes + 1, num_classes + num_distractors + 1,
-                            size=(num_examples, lag), dtype=np.int32)
-    return X, y
+    X = rng.integers(1, num_classes + 1, size=(num_examples, length), dtype=np.int32)
+    position = rng.integers(0, length - 1, size=num_examples)
+    rows = np.arange(num_examples)
+    X[rows, position] = num_classes + 1
+    X[rows, position + 1] = y + 1
+    return X, y, (length - 2 - position).astype(np.int32)
 
 
 # ------------------------------------------------------------ stateful models

@@ -2,6 +2,8 @@
 
 * `clip_gradients`: the slides' g ← min(1, θ/‖g‖) g, written out with `keras.ops`.
 * `EpochTimer`: a callback that records the training time of every epoch.
+* `StopBelow`: a callback that ends training once a logged loss falls below a
+  threshold: how many updates a model needs to learn a task (notebook 06, part 2).
 * `step_times`: the time of single training steps of several models, taken in turn on
   the same batch (GRU against LSTM, notebook 06).
 * `ResetStates`, `reset_states`: zero the states of stateful RNN layers at the
@@ -22,7 +24,8 @@ from keras import ops
 # `OneHot` and `Perplexity` is registered, so `keras.saving.load_model` rebuilds saved models.
 from d2lite import _validate, layers, metrics, networks  # noqa: F401
 
-__all__ = ["EpochTimer", "ResetStates", "clip_gradients", "reset_states", "step_times"]
+__all__ = ["EpochTimer", "ResetStates", "StopBelow", "clip_gradients", "reset_states",
+           "step_times"]
 
 
 # ---------------------------------------------------------------- gradients
@@ -204,6 +207,68 @@ class EpochTimer(keras.callbacks.Callback):
         self.times.append(now - self._last)
         self.total = now - self._start
         self._last = now
+
+
+class StopBelow(keras.callbacks.Callback):
+    """End training after the first epoch whose logged `monitor` is below `threshold`.
+
+    Keras's `EarlyStopping` stops when a quantity stops improving; this stops
+    when it is good enough, so the number of epochs run measures how long a
+    model takes to learn a task. With epochs of a fixed number of updates, that
+    is the number of updates needed, to within one epoch, or the whole budget
+    (`epochs`) if the quantity never gets there.
+
+    Args:
+        threshold: stop when `logs[monitor] < threshold`, a finite number.
+        monitor: the name of the logged quantity, a non-empty string (default
+            "loss", the training loss; e.g. "val_loss").
+
+    Attributes:
+        epochs_run: epochs of the last `fit` (its `history` has as many entries).
+        stopped: True if the last `fit` ended because `monitor` fell below
+            `threshold`, False if it used up its epochs.
+
+    Raises:
+        ValueError: for a threshold that is not a finite number, or a monitor that
+            is not a non-empty string; at the end of an epoch, if `monitor` is not
+            among the logged quantities (the message lists them).
+
+    Example:
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> model.compile(keras.optimizers.SGD(0.1), "mse")
+        >>> stop = StopBelow(1e-3)
+        >>> x = np.linspace(-1, 1, 32).reshape(-1, 1)
+        >>> _ = model.fit(x, 3 * x, epochs=500, batch_size=32, callbacks=[stop], verbose=0)
+        >>> stop.stopped, 1 < stop.epochs_run < 500
+        (True, True)
+    """
+
+    def __init__(self, threshold, monitor="loss"):
+        super().__init__()
+        if (isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number))
+                or not np.isfinite(threshold)):
+            raise _validate.invalid("threshold", "a finite number", threshold)
+        if not isinstance(monitor, str) or not monitor:
+            raise _validate.invalid("monitor", "a non-empty string", monitor)
+        self.threshold = float(threshold)
+        self.monitor = monitor
+        self.epochs_run = 0
+        self.stopped = False
+
+    def on_train_begin(self, logs=None):
+        self.epochs_run = 0
+        self.stopped = False
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.monitor not in logs:
+            raise ValueError(
+                f"StopBelow monitors {self.monitor!r}, which this fit does not log; it logs "
+                f"{sorted(logs)}.")
+        self.epochs_run += 1
+        if float(logs[self.monitor]) < self.threshold:
+            self.stopped = True
+            self.model.stop_training = True
 
 
 # ---------------------------------------------------------------- Notebook 06: timing steps

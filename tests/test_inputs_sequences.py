@@ -115,10 +115,10 @@ BAD_INPUTS = [
     case("sequential_dataset-num_steps-too-long", lambda: sequences.sequential_dataset(np.arange(50), 8, 10), "`num_steps`, expected at most 5 for a corpus of 50 tokens.*got 10"),
     case("sequential_dataset-batch_size-float", lambda: sequences.sequential_dataset(CORPUS, 2.0, 3), "`batch_size`.*got 2.0"),
     # ---------------------------------------------------------------- recall_task
-    case("recall_task-lag-0", lambda: sequences.recall_task(10, 0), "`lag`, expected a positive integer, got 0"),
+    case("recall_task-length-1", lambda: sequences.recall_task(10, 1), "`length`, expected an integer >= 2, got 1"),
     case("recall_task-num_examples-bool", lambda: sequences.recall_task(True, 5), "`num_examples`.*got True"),
     case("recall_task-num_classes-1", lambda: sequences.recall_task(10, 5, num_classes=1), "`num_classes`, expected an integer >= 2.*got 1"),
-    case("recall_task-num_distractors-0", lambda: sequences.recall_task(10, 5, num_distractors=0), "`num_distractors`, expected a positive integer, got 0"),
+    case("recall_task-length-float", lambda: sequences.recall_task(10, 5.0), "`length`, expected an integer >= 2, got 5.0"),
     # ---------------------------------------------------------------- masked_windows
     case("masked_windows-window-1", lambda: sequences.masked_windows(np.arange(1, 11), 1), "`window`, expected an integer >= 2.*got 1"),
     case("masked_windows-window-bool", lambda: sequences.masked_windows(np.arange(1, 11), True), "`window`, expected an integer >= 2.*got True"),

@@ -71,6 +71,17 @@ def test_language_model_with_an_embedding_and_a_custom_cell():
     assert not model.compiled
 
 
+def test_sequence_classifier_passes_jit_compile_to_compile():
+    keras.utils.set_random_seed(0)
+    assert networks.sequence_classifier(V, units=2, jit_compile=True).jit_compile is True
+    assert networks.sequence_classifier(V, units=2, jit_compile=False).jit_compile is False
+    # The default leaves Keras's "auto" to decide, as before the argument existed.
+    default = networks.sequence_classifier(V, units=2)
+    explicit = networks.sequence_classifier(V, units=2, compile=False)
+    explicit.compile(optimizer="adam", loss="mse", jit_compile="auto")
+    assert default.jit_compile == explicit.jit_compile
+
+
 def test_language_model_jit_default_depends_on_the_backend():
     model = networks.language_model(V, cell="rnn", units=4)
     # No XLA on TensorFlow (its own kernels run these loops faster on a CPU), XLA elsewhere.

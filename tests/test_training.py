@@ -73,6 +73,52 @@ def test_epoch_timer_process_clock_counts_work_not_waiting():
     assert all(t < 0.15 for t in work.times[1:])
 
 
+# ----------------------------------------------------------------- StopBelow
+
+
+def _line_model():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    return model
+
+
+X_LINE = np.linspace(-1, 1, 32, dtype="float32").reshape(-1, 1)
+
+
+def test_stop_below_stops_at_the_first_epoch_under_the_threshold():
+    model, stop = _line_model(), training.StopBelow(0.01)
+    history = model.fit(X_LINE, 3 * X_LINE, epochs=300, batch_size=32, verbose=0,
+                        callbacks=[stop])
+    losses = history.history["loss"]
+    assert stop.stopped and stop.epochs_run == len(losses) < 300
+    assert losses[-1] < 0.01 and all(loss >= 0.01 for loss in losses[:-1])
+
+
+def test_stop_below_runs_the_whole_budget_when_the_loss_stays_above():
+    model, stop = _line_model(), training.StopBelow(1e-30)
+    history = model.fit(X_LINE, 3 * X_LINE + 1, epochs=4, batch_size=32, verbose=0,
+                        callbacks=[stop])
+    assert not stop.stopped and stop.epochs_run == len(history.history["loss"]) == 4
+    # A second fit starts a new count.
+    model.fit(X_LINE, 3 * X_LINE, epochs=2, batch_size=32, verbose=0, callbacks=[stop])
+    assert stop.epochs_run == 2 and not stop.stopped
+
+
+def test_stop_below_can_monitor_validation_loss():
+    model, stop = _line_model(), training.StopBelow(0.01, monitor="val_loss")
+    history = model.fit(X_LINE, 3 * X_LINE, epochs=300, batch_size=32, verbose=0,
+                        validation_data=(X_LINE[::2], 3 * X_LINE[::2]), callbacks=[stop])
+    assert stop.stopped and history.history["val_loss"][-1] < 0.01
+
+
+def test_stop_below_names_a_quantity_the_fit_does_not_log():
+    model = _line_model()
+    with pytest.raises(ValueError, match=r"monitors 'val_loss'.*logs \['loss'\]"):
+        model.fit(X_LINE, X_LINE, epochs=1, verbose=0,
+                  callbacks=[training.StopBelow(0.1, monitor="val_loss")])
+
+
 # ----------------------------------------------------------------- step_times
 
 
