@@ -26,6 +26,7 @@ NOTEBOOK_ORDER = [
     ("check_pad_truncate", "sequences"),
     ("check_gru_step", "gated"),
     ("check_lstm_step", "gated"),
+    ("check_adding_problem", "gated"),
     ("check_bidirectional", "architectures"),
     ("check_stacked_num_params", "architectures"),
     ("check_stock_scaler", "stocks"),
@@ -117,7 +118,8 @@ def test_number_array_and_call_turn_errors_into_feedback():
 
 # The checks that run a student's code (a function or a model), each with a time limit.
 TIMED = ["check_k_step_forecast", "check_perplexity", "check_clip_gradients", "check_bptt",
-         "check_pad_truncate", "check_gru_step", "check_lstm_step", "check_bidirectional",
+         "check_pad_truncate", "check_gru_step", "check_lstm_step", "check_adding_problem",
+         "check_bidirectional",
          "check_stacked_num_params", "check_stock_windows", "check_stock_metrics",
          "check_ising_model", "check_ising_crossing"]
 

@@ -25,6 +25,7 @@ import pytest
 
 from d2lite import check, layers
 from d2lite.check import CheckFailed, _core
+from test_check_adding import adding_problem
 
 TC = 2.0 / np.log(1.0 + np.sqrt(2.0))
 LIMIT = 0.3  # seconds, for the endless loops
@@ -517,6 +518,28 @@ CAMPAIGN = [
         lambda X, H, *a: (liar(H.shape), liar(H.shape))), "differs from the slides"),
     row("lstm-always-equal-pair", lambda: check.check_lstm_step(
         lambda *a: (AlwaysEqual(), AlwaysEqual())), "H_t returned by .*AlwaysEqual object"),
+    # ---------------------------------------------------------- 06 part 2 check_adding_problem
+    *fn_rows("adding_problem", lambda fn, **kw: check.check_adding_problem(fn, **kw),
+             right=adding_problem, shape_of_nan=with_nan,
+             empty=r"should return the pair \(X, y\).*ndarray"),
+    row("adding-pair-of-none", lambda: check.check_adding_problem(lambda *a: (None, None)),
+        r"X returned by .* should be an array, got None"),
+    row("adding-pair-of-always-equal", lambda: check.check_adding_problem(
+        lambda *a: (AlwaysEqual(), AlwaysEqual())), r"X returned by .*AlwaysEqual object"),
+    row("adding-triple", lambda: check.check_adding_problem(
+        lambda *a: (*adding_problem(*a), None)), r"should return the pair \(X, y\), got tuple of "
+                                                 r"length 3"),
+    row("adding-y-nan", lambda: check.check_adding_problem(
+        lambda *a: (adding_problem(*a)[0], adding_problem(*a)[1] * np.nan)),
+        r"y returned by .* NaN"),
+    row("adding-transposed", lambda: check.check_adding_problem(
+        lambda *a: adding_problem(*a, transpose=True)), "the two features come last"),
+    row("adding-sums-everything", lambda: check.check_adding_problem(
+        lambda *a: adding_problem(*a, target="all")), "y is the sum of every value"),
+    row("adding-seed-ignored", lambda: check.check_adding_problem(
+        lambda *a: adding_problem(*a, ignore_seed=True)), "ignores its seed"),
+    row("adding-list-pair", lambda: check.check_adding_problem(
+        lambda *a: list(adding_problem(*a))), "^Correct"),
     # ---------------------------------------------------------- 07 check_bidirectional
     *fn_rows("bidirectional", lambda fn, **kw: check.check_bidirectional(fn, **kw),
              right=bidirectional, shape_of_nan=with_nan,
@@ -681,7 +704,8 @@ CAMPAIGN = [
 # The checks that take a student's function, and those that take values.
 FUNCTION_CHECKS = ["check_k_step_forecast", "check_perplexity", "check_clip_gradients", "check_bptt",
                    "check_pad_truncate",
-                   "check_gru_step", "check_lstm_step", "check_bidirectional",
+                   "check_gru_step", "check_lstm_step", "check_adding_problem",
+                   "check_bidirectional",
                    "check_stacked_num_params", "check_stock_windows", "check_stock_metrics",
                    "check_ising_crossing", "check_ising_model"]
 
@@ -716,6 +740,7 @@ def test_the_campaign_covers_every_check_and_kind():
     assert len(ids) == len(set(ids))
     assert len(ids) >= 200
     for prefix in ("forecast", "perplexity", "clip", "pad", "gru_step", "lstm_step",
+                   "adding_problem",
                    "bidirectional", "num_params", "make_windows", "rmse", "mae", "crossing"):
         for kind in ("none", "not-callable", "raises", "signature", "returns-none",
                      "returns-string", "returns-bool", "returns-always-equal", "returns-nan",

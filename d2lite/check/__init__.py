@@ -10,7 +10,7 @@ otherwise, so a notebook cell shows immediate, specific feedback::
 
 The checks live in one module per group of notebooks, in the order of the
 notebooks: `sequences` (01, and padding and truncation in 04 part 3), `language`
-(02-04), `gated` (05-06), `architectures` (07-08), `stocks` (09) and `ising` (10);
+(02-04), `gated` (05-06, and the adding problem of 06 part 2), `architectures` (07-08), `stocks` (09) and `ising` (10);
 `_core` holds what they share. Importing this package does not import Keras: the
 checks that need it import it when they run.
 
@@ -34,7 +34,7 @@ validated too: a bad one raises `ValueError` naming it and the value received.
 
 from d2lite.check._core import DEFAULT_TIMEOUT, CheckFailed
 from d2lite.check.architectures import check_bidirectional, check_stacked_num_params
-from d2lite.check.gated import check_gru_step, check_lstm_step
+from d2lite.check.gated import check_adding_problem, check_gru_step, check_lstm_step
 from d2lite.check.ising import (
     check_ising_crossing,
     check_ising_labels,
@@ -73,6 +73,8 @@ __all__ = [
     # 05 GRU, 06 LSTM
     "check_gru_step",
     "check_lstm_step",
+    # 06 part 2: long-range memory
+    "check_adding_problem",
     # 07 bidirectional, 08 deep RNNs
     "check_bidirectional",
     "check_stacked_num_params",

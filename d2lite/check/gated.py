@@ -1,4 +1,5 @@
-"""Checks for notebooks 05 (GRU) and 06 (LSTM): one step in NumPy from Keras's fused weights.
+"""Checks for notebooks 05 (GRU) and 06 (LSTM): one step in NumPy from Keras's fused weights;
+and for notebook 06, part 2 (long-range memory): the adding problem's data.
 
 The right step is what `d2lite.layers.GRUCell` / `LSTMCell` compute (the equations live
 there only); each wrong step that students commonly write (a gate order, the reset gate
@@ -19,7 +20,7 @@ from d2lite.check._core import (
     _same,
 )
 
-__all__ = ["check_gru_step", "check_lstm_step"]
+__all__ = ["check_gru_step", "check_lstm_step", "check_adding_problem"]
 
 
 def _sigmoid(a):
@@ -300,3 +301,150 @@ def check_lstm_step(lstm_step, *, timeout=None):
                       "o, and follow the slides' equations one by one."))
     return _ok("I, F, C_tilde, O from the fused weights in the order i, f, c, o; "
                "C_t = F * C_prev + I * C_tilde and H_t = O * tanh(C_t).")
+
+
+# ----------------------------------------------------------------- 06, part 2: the adding problem
+
+
+def _pair(result, call):
+    """The two arrays `(X, y)` that `call` returned, as float64 copies, or CheckFailed."""
+    if type(result) not in (tuple, list) or len(result) != 2:
+        _fail(f"`{call}` should return the pair (X, y), got {_kind_of(result)}"
+              f"{f' of length {len(result)}' if type(result) in (tuple, list) else ''}"
+              f"{': does the function end with `return X, y`?' if result is None else '.'}")
+    return (_array(result[0], f"X returned by `{call}`", empty=True),
+            _array(result[1], f"y returned by `{call}`", empty=True))
+
+
+def _adding_shapes(X, y, n, length, call):
+    if X.shape == (n, 2, length) and length != 2:
+        _fail(f"X returned by `{call}` has shape {X.shape}: the two features come last, "
+              f"as Keras's recurrent layers read them, (num_examples, length, 2) = "
+              f"{(n, length, 2)}; build it with `np.stack([values, markers], axis=-1)`.")
+    if X.shape != (n, length, 2):
+        _fail(f"X returned by `{call}` should have shape (num_examples, length, 2) = "
+              f"{(n, length, 2)}, got {X.shape}.")
+    if y.shape != (n,):
+        hint = (": one target per sequence, a 1-D array; `.ravel()` or `.sum(axis=1)` "
+                "gives one") if y.size == n else ""
+        _fail(f"y returned by `{call}` should have shape (num_examples,) = {(n,)}, got "
+              f"{y.shape}{hint}.")
+
+
+def _adding_values(X, y, length, call):
+    values, markers = X[..., 0], X[..., 1]
+    if values.min() < 0 or values.max() >= 1:
+        _fail(f"X[..., 0] returned by `{call}` holds values from {values.min():.3g} to "
+              f"{values.max():.3g}; the values are drawn uniformly from [0, 1) "
+              "(`rng.uniform(size=...)` or `rng.random(...)`).")
+    if not np.isin(markers, (0.0, 1.0)).all():
+        bad = markers[~np.isin(markers, (0.0, 1.0))][0]
+        _fail(f"X[..., 1] returned by `{call}` holds {bad:.3g}; the markers are 1 at the two "
+              "positions to add and 0 everywhere else.")
+    counts = markers.sum(axis=1)
+    if (counts != 2).any():
+        row = int(np.flatnonzero(counts != 2)[0])
+        _fail(f"row {row} of X returned by `{call}` has {int(counts[row])} marker(s); every "
+              "sequence has exactly two: one in the first half and one in the second. (Two "
+              "positions drawn independently can coincide.)")
+    half = length // 2
+    first, second = markers[:, :half].sum(axis=1), markers[:, half:].sum(axis=1)
+    if (first != 1).any() or (second != 1).any():
+        row = int(np.flatnonzero((first != 1) | (second != 1))[0])
+        where = np.flatnonzero(markers[row]).tolist()
+        _fail(f"row {row} of X returned by `{call}` has its markers at positions {where}; "
+              f"one belongs in the first half (positions 0 to {half - 1}) and one in the "
+              f"second ({half} to {length - 1}), so that a model must carry the first value "
+              "across the middle of the sequence.")
+    right = (values * markers).sum(axis=1)
+    if not _same(y, right, rtol=1e-5, atol=1e-6):
+        _diagnose(y, [
+            (values.sum(axis=1), "y is the sum of every value; add only the two marked "
+             "ones: `(X[..., 0] * X[..., 1]).sum(axis=1)`."),
+            (markers.sum(axis=1), "y counts the markers; it is the sum of the two values "
+             "they mark."),
+            (values.mean(axis=1), "y is the mean of every value; it is the sum of the two "
+             "marked ones."),
+            (right / 2, "y is the mean of the two marked values; the target is their sum."),
+        ], rtol=1e-5, atol=1e-6, say=lambda what: f"`{call}`: {what}", otherwise=(
+            f"`{call}`: y differs from the sum of the two marked values by up to "
+            f"{np.abs(y - right).max():.3g}."))
+
+
+def check_adding_problem(adding_problem, *, timeout=None):
+    """Check a generator of the adding problem, a classic long-range memory task.
+
+    `adding_problem(num_examples, length, seed)` returns `(X, y)`: `X` of shape
+    `(num_examples, length, 2)`, whose first feature holds values drawn uniformly
+    from [0, 1) and whose second marks two positions with 1 (0 elsewhere), one in
+    the first half (`t < length // 2`) and one in the second; and `y` of shape
+    `(num_examples,)`, the sum of the two marked values:
+
+    .. math:: y = \\sum_{t=1}^{T} x_{t,1}\\, x_{t,2}.
+
+    The same seed gives the same data, another seed other data.
+
+    The check calls it with 2,000 sequences of length 10 (twice with seed 0, once
+    with seed 1) and 3 of length 2, and checks every row. All it reads are the
+    returned arrays, copied, so the function cannot change what is checked.
+
+    Args:
+        adding_problem: the student's function `adding_problem(num_examples, length, seed)`.
+        timeout: seconds each call may take (default `d2lite.check.TIMEOUT`).
+
+    Returns:
+        A "Correct: ..." message.
+
+    Raises:
+        CheckFailed: naming the mistake (the axes of X swapped, values outside
+            [0, 1) or not uniform, a row without exactly two markers or with both in
+            one half, markers always in the same places, y summing every value or
+            counting the markers, the seed ignored or fresh randomness for the same
+            seed), or that the function raised, did not return in time, or did not
+            return a pair of arrays of finite numbers.
+
+    Example:
+        >>> def adding_problem(num_examples, length, seed):
+        ...     rng = np.random.default_rng(seed)
+        ...     values = rng.uniform(size=(num_examples, length))
+        ...     markers = np.zeros((num_examples, length))
+        ...     rows, half = np.arange(num_examples), length // 2
+        ...     markers[rows, rng.integers(0, half, num_examples)] = 1
+        ...     markers[rows, rng.integers(half, length, num_examples)] = 1
+        ...     return np.stack([values, markers], axis=-1), (values * markers).sum(axis=1)
+        >>> check_adding_problem(adding_problem)
+        'Correct: values uniform in [0, 1), two markers per row, one in each half, y their sum; the seed decides.'
+    """
+    n, length = 2000, 10
+    runs = {}
+    for key, args in (("first", (n, length, 0)), ("again", (n, length, 0)),
+                      ("other", (n, length, 1)), ("short", (3, 2, 1))):
+        call = f"adding_problem({', '.join(map(str, args))})"
+        X, y = _pair(_call(call, adding_problem, *args, timeout=timeout), call)
+        _adding_shapes(X, y, args[0], args[1], call)
+        _adding_values(X, y, args[1], call)
+        runs[key] = (X, y, call)
+    X, _, call = runs["first"]
+    values, markers = X[..., 0], X[..., 1]
+    # Uniform on [0, 1): mean 1/2, standard deviation 1/sqrt(12) = 0.289; with 20,000
+    # values each is off by more than 0.02 with a probability below 1e-20.
+    if abs(values.mean() - 0.5) > 0.02 or abs(values.std() - 12 ** -0.5) > 0.02:
+        _fail(f"the values X[..., 0] returned by `{call}` have mean {values.mean():.3f} and "
+              f"standard deviation {values.std():.3f}; values uniform in [0, 1) have 0.5 and "
+              f"0.289 (`rng.uniform(size=...)`).")
+    for name, part in (("first", markers[:, :length // 2]), ("second", markers[:, length // 2:])):
+        used = np.unique(np.argmax(part, axis=1))
+        if len(used) < part.shape[1]:
+            _fail(f"in the 2000 rows of `{call}`, the marker of the {name} half is only ever "
+                  f"at offset(s) {used.tolist()} of that half; draw its position at random "
+                  "for every row, so a model cannot learn where to look.")
+    if not (_same(runs["first"][0], runs["again"][0], rtol=0, atol=0)
+            and _same(runs["first"][1], runs["again"][1], rtol=0, atol=0)):
+        _fail(f"`{call}` gave different data when called twice with seed 0: draw every "
+              "random number from `rng = np.random.default_rng(seed)`, not from `np.random` "
+              "or a generator made outside the function.")
+    if _same(runs["first"][0], runs["other"][0], rtol=0, atol=0):
+        _fail(f"`{call}` and `{runs['other'][2]}` gave the same X: the function ignores its "
+              "seed; make the generator with `np.random.default_rng(seed)`.")
+    return _ok("values uniform in [0, 1), two markers per row, one in each half, y their "
+               "sum; the seed decides.")
