@@ -64,6 +64,10 @@ ALLOWED = {
     "08_deep_rnn": {
         "650–1,500 units": "Zaremba et al.'s model sizes",
     },
+    "06_lstm_long_range": {
+        "6,400 training sequences": "PER_EPOCH * BATCH = 100 * 64, constants of the lesson",
+        "at lengths 10, 50 and 100": "exercise setting",
+    },
     "06_lstm": {
         "with pieces of 256": "exercise setting",
         "with batches of 256": "exercise setting",
