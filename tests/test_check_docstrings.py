@@ -36,6 +36,7 @@ NOTEBOOK_ORDER = [
     ("check_ising_labels", "ising"),
     ("check_ising_model", "ising"),
     ("check_ising_crossing", "ising"),
+    ("check_beam_search", "seq2seq"),
 ]
 
 
@@ -119,7 +120,7 @@ def test_number_array_and_call_turn_errors_into_feedback():
 TIMED = ["check_k_step_forecast", "check_perplexity", "check_clip_gradients", "check_bptt",
          "check_pad_truncate", "check_gru_step", "check_lstm_step", "check_bidirectional",
          "check_stacked_num_params", "check_stock_windows", "check_stock_metrics",
-         "check_ising_model", "check_ising_crossing"]
+         "check_ising_model", "check_ising_crossing", "check_beam_search"]
 
 
 @pytest.mark.parametrize("name", CHECKS)
