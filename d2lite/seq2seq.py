@@ -141,7 +141,8 @@ def number_pairs(num_train, num_test, max_digits=6, seed=None):
             if value not in seen:
                 seen.add(value)
                 chosen.append(int(value))
-    chosen = chosen[:total]
+    # Shuffled: small numbers are found first, and the test set needs its share of them.
+    chosen = [chosen[i] for i in rng.permutation(total)]
     pairs = [(number_words(n), str(n)) for n in chosen]
     return pairs[:num_train], pairs[num_train:]
 
