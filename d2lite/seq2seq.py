@@ -11,6 +11,9 @@ r"""Sequence to sequence: an encoder–decoder of d2lite cells, trained and deco
 * Decoding: `decoder_step` turns a trained model into `encode(source) -> states` and
   `step(tokens, states) -> (log_probs, states)`; `greedy_decode`, `beam_search` and
   `exhaustive_search` run on any such `step`, and `translate` puts it together.
+* Captioning: `shape_images` draws two coloured shapes and writes their caption,
+  `caption_model` encodes the image with a small CNN into the initial state of the same
+  kind of GRU decoder; `encode_captions` and `to_words` map captions to indices and back.
 
 The decoders choose among every token except padding; a hypothesis ends at `eos` (the
 end token is part of it, and of its score) or after `max_len` tokens. The score of a
@@ -25,8 +28,9 @@ from keras import ops
 
 from d2lite import _validate, layers
 
-__all__ = ["AdditiveAttention", "BOS", "EOS", "PAD", "SOURCE_TOKENS", "TARGET_TOKENS",
-           "attention_weights", "beam_search", "decoder_step", "encode_pairs", "encoder_decoder",
+__all__ = ["AdditiveAttention", "BOS", "CAPTION_TOKENS", "EOS", "PAD", "SOURCE_TOKENS",
+           "TARGET_TOKENS", "attention_weights", "beam_search", "caption_model", "decoder_step",
+           "encode_captions", "encode_pairs", "encoder_decoder", "shape_images", "to_words",
            "exhaustive_search", "greedy_decode", "masked_cross_entropy", "number_pairs",
            "number_words", "to_digits", "translate"]
 
@@ -435,31 +439,31 @@ def encoder_decoder(source_vocab_size=len(SOURCE_TOKENS), target_vocab_size=len(
 
 def _layer(model, name):
     if not isinstance(model, keras.Model):
-        raise _validate.invalid("model", "a model built by encoder_decoder",
+        raise _validate.invalid("model", "a model built by encoder_decoder or caption_model",
                                 type(model).__name__)
     try:
         return model.get_layer(name)
     except ValueError:
-        raise _validate.invalid("model", f"a model built by encoder_decoder (with a layer "
-                                f"named {name!r})", model.name) from None
+        raise _validate.invalid("model", f"a model built by encoder_decoder or caption_model "
+                                f"(with a layer named {name!r})", model.name) from None
 
 
 def decoder_step(model):
-    """Split a trained `encoder_decoder` model into an encoder and one decoder step.
+    """Split a trained `encoder_decoder` (or `caption_model`) into an encoder and one decoder step.
 
     Args:
-        model: a model built by `encoder_decoder` (trained or not).
+        model: a model built by `encoder_decoder` or `caption_model` (trained or not).
 
     Returns:
-        `(encode, step)`: `encode(source)` returns the list of arrays the decoder
-        starts from (its state; with attention also the encoder states and the
+        `(encode, step)`: `encode(source)` (or `encode(images)`) returns the list of
+        arrays the decoder starts from (its state; with attention also the encoder states and the
         source, for the mask), `step(tokens, states)` reads one token per row,
         `(n,)`, and returns `(log_probs, states)`: `(n, target_vocab_size)` NumPy
         log-probabilities of the next token and the new states. Both share the
         model's layers and weights.
 
     Raises:
-        ValueError: if `model` is not a model of `encoder_decoder`.
+        ValueError: if `model` is not a model of `encoder_decoder` or `caption_model`.
 
     Example:
         >>> encode, step = decoder_step(encoder_decoder(units=8))
@@ -468,9 +472,10 @@ def decoder_step(model):
         >>> log_probs.shape, bool(np.allclose(np.exp(log_probs).sum(1), 1, atol=1e-5))
         ((2, 13), True)
     """
-    encoder, decoder = _layer(model, "encoder"), _layer(model, "decoder")
-    source_embedding, target_embedding = (_layer(model, "source_embedding"),
-                                          _layer(model, "target_embedding"))
+    decoder, target_embedding = _layer(model, "decoder"), _layer(model, "target_embedding")
+    captions = any(layer.name == "encoder_state" for layer in model.layers)
+    encoder = None if captions else _layer(model, "encoder")
+    source_embedding = None if captions else _layer(model, "source_embedding")
     logits_layer = _layer(model, "logits")
     attention = None
     if any(layer.name == "attention" for layer in model.layers):
@@ -479,12 +484,15 @@ def decoder_step(model):
     sizes = decoder.cell.state_size
     sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
 
-    source = keras.Input(shape=(None,), dtype="int32")
-    encoded = encoder(source_embedding(source))
-    if attention is None:
-        encoder_model = keras.Model(source, list(encoded[1:]))
+    if encoder is None:  # a captioning model: the image encoder's output is the state
+        encoder_model = keras.Model(model.inputs[0], _layer(model, "encoder_state").output)
     else:
-        encoder_model = keras.Model(source, [*encoded[1:], encoded[0], source])
+        source = keras.Input(shape=(None,), dtype="int32")
+        encoded = encoder(source_embedding(source))
+        if attention is None:
+            encoder_model = keras.Model(source, list(encoded[1:]))
+        else:
+            encoder_model = keras.Model(source, [*encoded[1:], encoded[0], source])
 
     token = keras.Input(shape=(), dtype="int32")
     state_inputs = [keras.Input(shape=(s,)) for s in sizes]
@@ -502,7 +510,7 @@ def decoder_step(model):
     step_model = keras.Model(inputs, [log_probs, *new, *extra])
 
     def encode(source_ids):
-        outputs = encoder_model(np.asarray(source_ids, "int32"))
+        outputs = encoder_model(np.asarray(source_ids, "float32" if captions else "int32"))
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         return [ops.convert_to_numpy(s) for s in outputs]
 
@@ -787,3 +795,195 @@ def translate(model, sources, beam_width=1, max_len=None):
     else:
         sequences, _ = beam_search(step, states, beam_width, max_len)
     return to_digits(sequences)
+
+
+# ------------------------------------------------------------------------- captioning
+
+_COLOURS = {"red": (1.0, 0.15, 0.1), "green": (0.1, 0.8, 0.2), "blue": (0.15, 0.3, 1.0)}
+_SHAPES = ("square", "circle", "triangle")
+_PLACES = ("top", "bottom")
+
+CAPTION_TOKENS = ("<pad>", "<bos>", "<eos>", *_COLOURS, *_SHAPES, *_PLACES)
+"""The caption vocabulary: padding, begin and end (indices 0, 1, 2 as in `TARGET_TOKENS`),
+colours, shapes and places."""
+
+_CAPTION_INDEX = {token: i for i, token in enumerate(CAPTION_TOKENS)}
+
+
+def _draw(image, shape, colour, cx, cy, r):
+    size = image.shape[0]
+    y, x = np.mgrid[0:size, 0:size] + 0.5
+    if shape == "square":
+        inside = (np.abs(x - cx) <= r) & (np.abs(y - cy) <= r)
+    elif shape == "circle":
+        inside = (x - cx) ** 2 + (y - cy) ** 2 <= (1.15 * r) ** 2
+    else:  # a triangle pointing up
+        inside = (y >= cy - r) & (y <= cy + r) & (np.abs(x - cx) <= (y - (cy - r)) * 0.6)
+    image[inside] = _COLOURS[colour]
+
+
+def shape_images(num_images, size=24, seed=None):
+    """Generate images of two coloured shapes side by side, with their captions.
+
+    Each half of the image holds one shape (square, circle or triangle) in one colour
+    (red, green or blue), in its top or bottom half, of a random size and a small random
+    offset, on a dark noisy background. The caption names the left shape, then the right
+    one: "red circle top blue square bottom" (324 different captions).
+
+    Args:
+        num_images: a positive integer.
+        size: the side of the square images in pixels, an integer >= 16 (default 24).
+        seed: None (default) or a non-negative integer.
+
+    Returns:
+        `(images, captions)`: float32 `(num_images, size, size, 3)` in [0, 1] and a list of
+        caption strings.
+
+    Raises:
+        ValueError: for an invalid argument, naming it.
+
+    Example:
+        >>> images, captions = shape_images(2, seed=0)
+        >>> images.shape, len(captions[0].split())
+        ((2, 24, 24, 3), 6)
+    """
+    num_images = _validate.integer(num_images, "num_images")
+    size = _validate.integer(size, "size", minimum=16)
+    rng = np.random.default_rng(_validate.seed(seed))
+    images = rng.uniform(0.0, 0.12, size=(num_images, size, size, 3)).astype(np.float32)
+    captions = []
+    for image in images:
+        words = []
+        for half in (0, 1):
+            colour = str(rng.choice(list(_COLOURS)))
+            shape, place = str(rng.choice(_SHAPES)), str(rng.choice(_PLACES))
+            r = rng.uniform(0.12, 0.18) * size
+            cx = (half + 0.5) * size / 2 + rng.uniform(-0.06, 0.06) * size
+            cy = (0.27 if place == "top" else 0.73) * size + rng.uniform(-0.05, 0.05) * size
+            _draw(image, shape, colour, cx, cy, r)
+            words += [colour, shape, place]
+        captions.append(" ".join(words))
+    return images, captions
+
+
+def encode_captions(captions, length=None):
+    """Encode caption strings for teacher forcing, as `encode_pairs` does for digits.
+
+    Args:
+        captions: a non-empty list of strings of words of `CAPTION_TOKENS`.
+        length: pad (or cut) to this many tokens (default None: the longest plus one).
+
+    Returns:
+        `(decoder_inputs, targets)`: int32 arrays `(n, length)`: `<bos>` and the words,
+        the words and `<eos>`, padded with 0.
+
+    Raises:
+        ValueError: for a word that is not in `CAPTION_TOKENS`, naming it.
+
+    Example:
+        >>> encode_captions(["red circle top blue square bottom"])[1].tolist()
+        [[3, 7, 9, 5, 6, 10, 2]]
+    """
+    if not isinstance(captions, (list, tuple)) or not captions or not all(
+            isinstance(c, str) and c.split() and all(w in _CAPTION_INDEX for w in c.split())
+            for c in captions):
+        raise _validate.invalid("captions", "a non-empty list of captions made of the words "
+                                "of CAPTION_TOKENS", captions)
+    if length is not None:
+        length = _validate.integer(length, "length")
+    ids = [[_CAPTION_INDEX[w] for w in c.split()] for c in captions]
+    length = length or max(map(len, ids)) + 1
+
+    def pad(rows):
+        return keras.utils.pad_sequences(rows, maxlen=length, padding="post", truncating="post",
+                                         value=PAD, dtype="int32")
+
+    return pad([[BOS, *row] for row in ids]), pad([[*row, EOS] for row in ids])
+
+
+def to_words(ids):
+    """Turn caption indices back into strings: the words up to `<eos>`.
+
+    Args:
+        ids: integer indices into `CAPTION_TOKENS`, `(n, steps)`.
+
+    Returns:
+        A list of `n` strings.
+
+    Example:
+        >>> to_words([[3, 7, 9, 2, 0]])
+        ['red circle top']
+    """
+    array = np.asarray(ids)
+    if array.dtype.kind not in "iu" or array.ndim != 2 or (
+            array.size and (array.min() < 0 or array.max() >= len(CAPTION_TOKENS))):
+        raise _validate.invalid("ids", f"integer indices in [0, {len(CAPTION_TOKENS)}) of shape "
+                                "(n, steps)", ids)
+    texts = []
+    for row in array:
+        words = []
+        for i in row:
+            if i == EOS:
+                break
+            if i not in (PAD, BOS):
+                words.append(CAPTION_TOKENS[i])
+        texts.append(" ".join(words))
+    return texts
+
+
+def caption_model(image_size=24, vocab_size=len(CAPTION_TOKENS), units=64, embedding_dim=16,
+                  learning_rate=0.005, compile=True):
+    r"""Build (and compile) a captioning model: a small CNN encoder and a GRU decoder.
+
+    Three convolution-and-pooling blocks and a `Dense` layer (`encoder_state`) map the
+    image to the decoder's initial state $\mathbf s_0$; from there it is the decoder of
+    `encoder_decoder`, trained with teacher forcing and `masked_cross_entropy`, and
+    decoded by `decoder_step` with `greedy_decode` or `beam_search`.
+
+    Args:
+        image_size: the side of the square RGB images, an integer >= 8 (default 24).
+        vocab_size: caption tokens, an integer >= 4 (default `len(CAPTION_TOKENS)`).
+        units: the decoder's hidden size, a positive integer (default 64).
+        embedding_dim: size of the word embedding, a positive integer (default 16).
+        learning_rate: Adam's learning rate, a finite positive number (default 0.005).
+        compile: compile the model (default True).
+
+    Returns:
+        A `keras.Model` mapping `[images (batch, size, size, 3), decoder_inputs (batch, T)]`
+        to logits `(batch, T, vocab_size)`.
+
+    Raises:
+        ValueError: for an invalid argument, naming it.
+
+    Example:
+        >>> model = caption_model(units=8)
+        >>> images, captions = shape_images(2, seed=0)
+        >>> decoder_inputs, _ = encode_captions(captions)
+        >>> tuple(model([images, decoder_inputs]).shape)
+        (2, 7, 11)
+    """
+    image_size = _validate.integer(image_size, "image_size", minimum=8)
+    vocab_size = _validate.integer(vocab_size, "vocab_size", minimum=4)
+    units = _validate.integer(units, "units")
+    embedding_dim = _validate.integer(embedding_dim, "embedding_dim")
+    learning_rate = _validate.positive_number(learning_rate, "learning_rate")
+    compile = _validate.flag(compile, "compile")
+    images = keras.Input(shape=(image_size, image_size, 3), name="images")
+    decoder_inputs = keras.Input(shape=(None,), dtype="int32", name="decoder_inputs")
+    x = images
+    for i, filters in enumerate((16, 32, 32)):
+        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu",
+                                name=f"conv_{i + 1}")(x)
+        x = keras.layers.MaxPooling2D(2, name=f"pool_{i + 1}")(x)
+    state = keras.layers.Dense(units, activation="tanh", name="encoder_state")(
+        keras.layers.Flatten(name="flatten")(x))
+    y = keras.layers.Embedding(vocab_size, embedding_dim, name="target_embedding")(decoder_inputs)
+    y = keras.layers.RNN(layers.GRUCell(units), return_sequences=True, return_state=True,
+                         name="decoder")(y, initial_state=[state])[0]
+    logits = keras.layers.Dense(vocab_size, name="logits")(y)
+    model = keras.Model([images, decoder_inputs], logits, name="captioner")
+    if compile:
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate, global_clipnorm=1.0),
+                      loss=masked_cross_entropy,
+                      jit_compile=keras.backend.backend() != "tensorflow")
+    return model

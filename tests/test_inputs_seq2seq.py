@@ -66,7 +66,7 @@ BAD_INPUTS = [pytest.param(call, pattern, id=id) for id, call, pattern in [
     ("encoder_decoder-name-empty", lambda: s2s.encoder_decoder(name=""), _invalid("name", "''")),
     ("decoder_step-none", lambda: s2s.decoder_step(None), _invalid("model", "'NoneType'")),
     ("decoder_step-other-model", lambda: s2s.decoder_step(
-        __import__("keras").Sequential([__import__("keras").layers.Dense(1)])), "with a layer named 'encoder'"),
+        __import__("keras").Sequential([__import__("keras").layers.Dense(1)])), "with a layer named 'decoder'"),
     ("attention_weights-no-attention", lambda: s2s.attention_weights(
         s2s.encoder_decoder(units=4), np.ones((1, 2), int), np.ones((1, 2), int)), "named 'attention'"),
     ("greedy_decode-step-none", lambda: s2s.greedy_decode(None, STATES, 3), _invalid("step", "None")),
@@ -84,6 +84,20 @@ BAD_INPUTS = [pytest.param(call, pattern, id=id) for id, call, pattern in [
     ("exhaustive_search-too-many", lambda: s2s.exhaustive_search(
         lambda t, s: (np.zeros((len(t), 30)), s), STATES, 6), "more than a million hypotheses"),
     ("exhaustive_search-pad-negative", lambda: s2s.exhaustive_search(step, STATES, 2, pad=-1), _invalid("pad", "-1")),
+    ("shape_images-zero", lambda: s2s.shape_images(0), _invalid("num_images", "0")),
+    ("shape_images-small", lambda: s2s.shape_images(2, size=8), _invalid("size", "8")),
+    ("shape_images-seed-string", lambda: s2s.shape_images(2, seed="0"), _invalid("seed", "'0'")),
+    ("encode_captions-string", lambda: s2s.encode_captions("red"), _invalid("captions", "'red'")),
+    ("encode_captions-unknown-word", lambda: s2s.encode_captions(["purple circle top"]), _invalid("captions", ".*purple")),
+    ("encode_captions-empty-caption", lambda: s2s.encode_captions([""]), _invalid("captions", r"\[''\]")),
+    ("encode_captions-length-zero", lambda: s2s.encode_captions(["red"], length=0), _invalid("length", "0")),
+    ("to_words-out-of-range", lambda: s2s.to_words([[12]]), "argument `ids`"),
+    ("to_words-1d", lambda: s2s.to_words([3, 2]), "argument `ids`"),
+    ("caption_model-image-size", lambda: s2s.caption_model(image_size=4), _invalid("image_size", "4")),
+    ("caption_model-vocab", lambda: s2s.caption_model(vocab_size=2), _invalid("vocab_size", "2")),
+    ("caption_model-units", lambda: s2s.caption_model(units=0), _invalid("units", "0")),
+    ("caption_model-rate", lambda: s2s.caption_model(learning_rate=0), _invalid("learning_rate", "0")),
+    ("caption_model-compile", lambda: s2s.caption_model(compile="no"), _invalid("compile", "'no'")),
     ("translate-width-zero", lambda: s2s.translate(s2s.encoder_decoder(units=4), ["one"], beam_width=0), _invalid("beam_width", "0")),
     ("translate-max-len-zero", lambda: s2s.translate(s2s.encoder_decoder(units=4), ["one"], max_len=0), _invalid("max_len", "0")),
     ("translate-float-sources", lambda: s2s.translate(s2s.encoder_decoder(units=4), np.ones((1, 2))), _invalid("sources", ".*")),
@@ -107,6 +121,10 @@ EDGE_INPUTS = [
     ("translate-index-sources", lambda: len(s2s.translate(s2s.encoder_decoder(units=4), np.array([[4, 0]]))), 1),
     ("attention_weights-shape", lambda: s2s.attention_weights(s2s.encoder_decoder(units=4, attention=True), np.array([[4, 0]]), np.array([[1]])).shape, (1, 1, 2)),
     ("AdditiveAttention-numpy-units", lambda: s2s.AdditiveAttention(np.int32(3)).units, 3),
+    ("shape_images-size-16", lambda: s2s.shape_images(1, size=16, seed=0)[0].shape, (1, 16, 16, 3)),
+    ("encode_captions-cut", lambda: s2s.encode_captions(["red circle"], length=2)[1].tolist(), [[3, 7]]),
+    ("to_words-no-eos", lambda: s2s.to_words(np.array([[3, 6]], np.uint8)), ["red square"]),
+    ("caption_model-uncompiled", lambda: s2s.caption_model(units=4, compile=False).compiled, False),
     ("decoder_step-lstm", lambda: len(s2s.decoder_step(s2s.encoder_decoder(units=4, cell="lstm"))), 2),
 ]
 

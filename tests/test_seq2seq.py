@@ -223,3 +223,37 @@ def test_each_example_has_its_own_beam():
 def test_decoders_refuse_bad_arguments(call, message):
     with pytest.raises(ValueError, match=message):
         call(toy_step(), toy_states(2))
+
+
+# ----------------------------------------------------------------- captioning
+
+
+def test_shape_images_are_reproducible_and_their_captions_name_what_is_drawn():
+    images, captions = s2s.shape_images(20, seed=4)
+    again, same = s2s.shape_images(20, seed=4)
+    assert np.array_equal(images, again) and captions == same
+    assert images.dtype == np.float32 and images.min() >= 0 and images.max() <= 1
+    colours = {"red": 0, "green": 1, "blue": 2}
+    for image, caption in zip(images, captions):
+        words = caption.split()
+        for half, (colour, _, place) in enumerate((words[:3], words[3:])):
+            part = image[:, half * 12:(half + 1) * 12]
+            rows = slice(0, 12) if place == "top" else slice(12, 24)
+            brightest = part[rows].reshape(-1, 3).max(axis=0)
+            assert brightest.argmax() == colours[colour], caption
+    decoder_inputs, targets = s2s.encode_captions(captions)
+    assert decoder_inputs.shape == targets.shape == (20, 7)
+    assert s2s.to_words(targets) == captions and s2s.to_words(decoder_inputs) == captions
+
+
+@pytest.mark.backend
+def test_the_caption_decoder_step_replays_teacher_forcing_on_images():
+    model = s2s.caption_model(units=8, embedding_dim=4)
+    images, captions = s2s.shape_images(3, seed=5)
+    decoder_inputs, _ = s2s.encode_captions(captions)
+    expected = ops.convert_to_numpy(ops.log_softmax(model([images, decoder_inputs]), axis=-1))
+    encode, step = s2s.decoder_step(model)
+    states = encode(images)
+    for t in range(decoder_inputs.shape[1]):
+        log_probs, states = step(decoder_inputs[:, t], states)
+        np.testing.assert_allclose(log_probs, expected[:, t], atol=1e-5)
