@@ -108,18 +108,23 @@ def test_additive_attention_equals_keras_on_projected_queries_and_keys():
 # ----------------------------------------------------------------- the model
 
 
-@pytest.mark.backend
-@pytest.mark.parametrize("attention", [False, True])
-@pytest.mark.parametrize("cell", ["gru", "lstm"])
-def test_decoder_step_replays_teacher_forcing(attention, cell):
-    model = s2s.encoder_decoder(units=8, embedding_dim=4, attention=attention, cell=cell)
-    source, decoder_inputs, _ = s2s.encode_pairs([("four hundred two", "402"), ("nine", "9")])
+def assert_step_replays(model, source, decoder_inputs):
+    """decoder_step, fed the teacher-forced tokens one at a time, gives the model's log-probabilities."""
     expected = ops.convert_to_numpy(ops.log_softmax(model([source, decoder_inputs]), axis=-1))
     encode, step = s2s.decoder_step(model)
     states = encode(source)
     for t in range(decoder_inputs.shape[1]):
         log_probs, states = step(decoder_inputs[:, t], states)
         np.testing.assert_allclose(log_probs, expected[:, t], atol=1e-5)
+
+
+@pytest.mark.backend
+@pytest.mark.parametrize("attention", [False, True])
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_decoder_step_replays_teacher_forcing(attention, cell):
+    model = s2s.encoder_decoder(units=8, embedding_dim=4, attention=attention, cell=cell)
+    source, decoder_inputs, _ = s2s.encode_pairs([("four hundred two", "402"), ("nine", "9")])
+    assert_step_replays(model, source, decoder_inputs)
     if attention:
         weights = s2s.attention_weights(model, source, decoder_inputs)
         assert weights.shape == (2, 4, 3)
@@ -251,9 +256,4 @@ def test_the_caption_decoder_step_replays_teacher_forcing_on_images():
     model = s2s.caption_model(units=8, embedding_dim=4)
     images, captions = s2s.shape_images(3, seed=5)
     decoder_inputs, _ = s2s.encode_captions(captions)
-    expected = ops.convert_to_numpy(ops.log_softmax(model([images, decoder_inputs]), axis=-1))
-    encode, step = s2s.decoder_step(model)
-    states = encode(images)
-    for t in range(decoder_inputs.shape[1]):
-        log_probs, states = step(decoder_inputs[:, t], states)
-        np.testing.assert_allclose(log_probs, expected[:, t], atol=1e-5)
+    assert_step_replays(model, images, decoder_inputs)
