@@ -27,6 +27,7 @@ __all__ = [
     "metrics",
     "networks",
     "plotting",
+    "seq2seq",
     "sequences",
     "text",
     "training",

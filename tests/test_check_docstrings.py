@@ -37,6 +37,7 @@ NOTEBOOK_ORDER = [
     ("check_ising_labels", "ising"),
     ("check_ising_model", "ising"),
     ("check_ising_crossing", "ising"),
+    ("check_beam_search", "seq2seq"),
 ]
 
 
@@ -121,7 +122,7 @@ TIMED = ["check_k_step_forecast", "check_perplexity", "check_clip_gradients", "c
          "check_pad_truncate", "check_gru_step", "check_lstm_step", "check_adding_problem",
          "check_bidirectional",
          "check_stacked_num_params", "check_stock_windows", "check_stock_metrics",
-         "check_ising_model", "check_ising_crossing"]
+         "check_ising_model", "check_ising_crossing", "check_beam_search"]
 
 
 @pytest.mark.parametrize("name", CHECKS)

@@ -192,6 +192,19 @@ def crossing(t, p):
     return t[i - 1] + (p[i - 1] - 0.5) / (p[i - 1] - p[i]) * (t[i] - t[i - 1])
 
 
+def beam(next_log_probs, eos, beam_width, max_len):
+    beams = [((), 0.0)]
+    for _ in range(max_len):
+        candidates = []
+        for tokens, score in beams:
+            if tokens and tokens[-1] == eos:
+                candidates.append((tokens, score))
+                continue
+            candidates += [(tokens + (v,), score + lp) for v, lp in enumerate(next_log_probs(tokens))]
+        beams = sorted(candidates, key=lambda c: -c[1])[:beam_width]
+    return list(beams[0][0]), beams[0][1]
+
+
 TOKENS = list("abacab")
 VOCAB = {"<unk>": 0, "a": 1, "b": 2, "c": 3}
 PRICES = 100 + np.cumsum(np.random.default_rng(1).normal(0, 1, 120))
@@ -699,6 +712,37 @@ CAMPAIGN = [
     row("mask-none", labels(mask=None), "`train_mask` should be a boolean array .*dtype object"),
     row("mask-always-equal", labels(mask=np.full(12, AlwaysEqual())), "dtype object"),
     row("mask-floats", labels(mask=MASK * 1.0), "boolean array"),
+    # ---------------------------------------------------------- 11 check_beam_search
+    *fn_rows("beam", lambda fn, **kw: check.check_beam_search(fn, **kw), right=beam,
+             shape_of_nan=lambda v, bad: (v[0], bad), what="beam_search",
+             empty=r"should return a pair \(tokens, log_prob\), got an array of shape \(0,\)"),
+    row("beam-describes-the-call", lambda: check.check_beam_search(raises),
+        r"^beam_search\(next_log_probs, eos=0, beam_width=1, max_len=4\) raised ZeroDivisionError"),
+    row("beam-tokens-nan", lambda: check.check_beam_search(lambda *a: ([np.nan], 0.0)), "NaN"),
+    row("beam-tokens-strings", lambda: check.check_beam_search(lambda *a: ("ab", 0.0)), "string"),
+    row("beam-tokens-fractions", lambda: check.check_beam_search(lambda *a: ([0.5], 0.0)),
+        r"integers in \[0, 5\), got \[0\.5\]"),
+    row("beam-tokens-always-equal", lambda: check.check_beam_search(
+        lambda *a: (AlwaysEqual(), 0.0)), "AlwaysEqual object"),
+    row("beam-tokens-liar", lambda: check.check_beam_search(lambda *a: (liar(4), 0.0)),
+        r"returned \(\[0, 0, 0, 0\], 0\.0000\), expected"),
+    row("beam-lying-score", lambda: check.check_beam_search(
+        lambda *a: (beam(*a)[0], LyingFloat(0.0))), "score is not the sum"),
+    row("beam-score-array", lambda: check.check_beam_search(
+        lambda *a: (beam(*a)[0], np.ones(3))), r"got an array of shape \(3,\), not one number"),
+    row("beam-score-none", lambda: check.check_beam_search(lambda *a: (beam(*a)[0], None)),
+        r"log_prob .* \(got None"),
+    row("beam-dict", lambda: check.check_beam_search(lambda *a: dict(tokens=[0], score=0.0)),
+        r"pair \(tokens, log_prob\), got dict with 2 entries"),
+    row("beam-generator", lambda: check.check_beam_search(lambda *a: (x for x in beam(*a))),
+        r"pair \(tokens, log_prob\), got generator object"),
+    row("beam-tampering", lambda: check.check_beam_search(
+        lambda f, *a: f(()).__setitem__(0, 0.0)), "read-only"),
+    row("beam-bad-prefix", lambda: check.check_beam_search(
+        lambda f, *a: (f([9]), 0.0)), r"next_log_probs\(prefix\) takes the tokens"),
+    row("beam-swallows-the-limit", lambda: check.check_beam_search(
+        swallows_everything_once, timeout=LIMIT), LOOP),
+    row("beam-exit", lambda: check.check_beam_search(lambda *a: exit()), r"called exit\(\)"),
 ]
 
 # The checks that take a student's function, and those that take values.
@@ -707,7 +751,7 @@ FUNCTION_CHECKS = ["check_k_step_forecast", "check_perplexity", "check_clip_grad
                    "check_gru_step", "check_lstm_step", "check_adding_problem",
                    "check_bidirectional",
                    "check_stacked_num_params", "check_stock_windows", "check_stock_metrics",
-                   "check_ising_crossing", "check_ising_model"]
+                   "check_ising_crossing", "check_ising_model", "check_beam_search"]
 
 
 def _with_timeout(seconds, call):
@@ -741,7 +785,7 @@ def test_the_campaign_covers_every_check_and_kind():
     assert len(ids) >= 200
     for prefix in ("forecast", "perplexity", "clip", "pad", "gru_step", "lstm_step",
                    "adding_problem",
-                   "bidirectional", "num_params", "make_windows", "rmse", "mae", "crossing"):
+                   "bidirectional", "num_params", "make_windows", "rmse", "mae", "crossing", "beam"):
         for kind in ("none", "not-callable", "raises", "signature", "returns-none",
                      "returns-string", "returns-bool", "returns-always-equal", "returns-nan",
                      "returns-inf", "returns-empty", "loops", "sleeps"):

@@ -82,6 +82,11 @@ ALLOWED = {
         "24 random bits": "d2lite.ising's acceptance-test precision (_BITS), a constant of the package",
         "200 equilibration sweeps": "the default of ising.dataset, a constant of the package",
     },
+    "11_encoder_decoder": {
+        "*four hundred two* → `402`": "an example of the task (the doctest of seq2seq.encode_pairs)",
+        "with 16, 32 and 128 units": "exercise setting",
+        "with 16 units beat no attention with 128": "exercise setting",
+    },
 }
 
 SMALL_INTEGER = 10  # integers 0..10 written as digits read as words ("3 epochs", "below 6")

@@ -10,7 +10,8 @@ otherwise, so a notebook cell shows immediate, specific feedback::
 
 The checks live in one module per group of notebooks, in the order of the
 notebooks: `sequences` (01, and padding and truncation in 04 part 3), `language`
-(02-04), `gated` (05-06, and the adding problem of 06 part 2), `architectures` (07-08), `stocks` (09) and `ising` (10);
+(02-04), `gated` (05-06, and the adding problem of 06 part 2), `architectures` (07-08),
+`stocks` (09), `ising` (10) and `seq2seq` (11);
 `_core` holds what they share. Importing this package does not import Keras: the
 checks that need it import it when they run.
 
@@ -46,6 +47,7 @@ from d2lite.check.language import (
     check_perplexity,
     check_vocab,
 )
+from d2lite.check.seq2seq import check_beam_search
 from d2lite.check.sequences import check_k_step_forecast, check_pad_truncate
 from d2lite.check.stocks import (
     check_stock_baselines,
@@ -88,4 +90,6 @@ __all__ = [
     "check_ising_labels",
     "check_ising_model",
     "check_ising_crossing",
+    # 11 encoder-decoder
+    "check_beam_search",
 ]

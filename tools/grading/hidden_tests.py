@@ -223,10 +223,10 @@ for temperatures, probabilities in cases:
 
 TESTS = {"09_stock_lab": LAB_09, "10_ising_lab": LAB_10}
 
-# Notebooks whose checked exercises get a test cell that re-runs the check (01-08).
+# Notebooks whose checked exercises get a test cell that re-runs the check (01-08, 11).
 LECTURES = ("01_sequences", "02_tokenization", "03_language_models", "04_rnn", "04_rnn_bptt",
             "04_rnn_variable_length", "05_gru", "06_lstm", "06_lstm_long_range", "07_bidirectional",
-            "08_deep_rnn")
+            "08_deep_rnn", "11_encoder_decoder")
 
 # The hidden test of a lecture exercise: `{call}` is the solution cell's own check call,
 # with `check.` replaced by `fresh.`; the student's modules are put back afterwards.
