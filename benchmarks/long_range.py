@@ -1,6 +1,6 @@
 """Long-range memory: how many updates a plain RNN, a GRU and an LSTM need to learn recall.
 
-    .venv/bin/python benchmarks/long_range.py                          # seed 0, lengths 10 20 40 80
+    .venv/bin/python benchmarks/long_range.py                          # seed 0, lengths 10 20 40 60
     .venv/bin/python benchmarks/long_range.py --seeds 0 1 2 --max-updates 2000
     KERAS_BACKEND=jax .venv/bin/python benchmarks/long_range.py --seeds 0 1 2
 
@@ -77,7 +77,7 @@ def claim(table, chance, high, margin):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--lengths", type=int, nargs="+", default=[10, 20, 40, 80])
+    parser.add_argument("--lengths", type=int, nargs="+", default=[10, 20, 40, 60])
     parser.add_argument("--units", type=int, default=32)
     parser.add_argument("--embedding-dim", type=int, default=8)
     parser.add_argument("--classes", type=int, default=4)
